@@ -1,0 +1,133 @@
+// swift-tools-version: 6.1
+//
+// Hotline: a 12345 government-service hotline back end.
+//
+// Modules, one sentence each:
+// - CLibPQ / CRabbitMQ: system-library shims over libpq and rabbitmq-c; nothing else imports them
+//   except the two client modules.
+// - PostgresClient: a thread-owned PostgreSQL connection (libpq), typed rows, transactions,
+//   LISTEN/NOTIFY, reconnect, a small pool.
+// - AMQPClient: a thread-owned AMQP 0-9-1 connection (rabbitmq-c): topology, confirmed publishing,
+//   manual-ack consuming, recovery.
+// - HotlineDomain: the pure rules (lifecycle, policy profiles, working-day calendar, deadlines,
+//   SMS text, scoring); no I/O, no C, no servers.
+// - HotlineRuntime: what every worker process shares: configuration, logging with masked personal
+//   data, the worker command-line options.
+// - HotlineTestSupport: helpers for tests (server addresses that fail loudly when missing, a TCP
+//   proxy that can blackhole, fresh databases).
+// - one thin executable per worker and the admin CLI `hotlinectl`.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Hotline",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hotline-intake", targets: ["hotline-intake"]),
+        .executable(name: "hotline-routing", targets: ["hotline-routing"]),
+        .executable(name: "hotline-deadline-watch", targets: ["hotline-deadline-watch"]),
+        .executable(name: "hotline-sms-reply", targets: ["hotline-sms-reply"]),
+        .executable(name: "hotline-scoring", targets: ["hotline-scoring"]),
+        .executable(name: "hotlinectl", targets: ["hotlinectl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // C libraries
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+
+        // Clients
+        .target(
+            name: "PostgresClient",
+            dependencies: ["CLibPQ"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AMQPClient",
+            dependencies: ["CRabbitMQ"],
+            swiftSettings: swiftSettings
+        ),
+
+        // Pure rules
+        .target(
+            name: "HotlineDomain",
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+
+        // Process runtime shared by every worker
+        .target(
+            name: "HotlineRuntime",
+            dependencies: [
+                "HotlineDomain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Executables
+        .executableTarget(name: "hotline-intake", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-routing", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-deadline-watch", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-sms-reply", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-scoring", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "hotlinectl",
+            dependencies: [
+                "HotlineDomain",
+                "HotlineRuntime",
+                "PostgresClient",
+                "AMQPClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests
+        .target(
+            name: "HotlineTestSupport",
+            dependencies: ["PostgresClient", "AMQPClient"],
+            path: "Tests/HotlineTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HotlineDomainTests",
+            dependencies: [
+                "HotlineDomain",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PostgresClientTests",
+            dependencies: ["PostgresClient", "HotlineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AMQPClientTests",
+            dependencies: ["AMQPClient", "HotlineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FoundationTests",
+            dependencies: ["HotlineRuntime", "HotlineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

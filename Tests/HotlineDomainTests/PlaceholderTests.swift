@@ -1,0 +1,8 @@
+import Testing
+@testable import HotlineDomain
+
+@Suite struct ModuleTests {
+    @Test func domainModuleLoads() {
+        #expect(String(describing: HotlineDomain.self) == "HotlineDomain")
+    }
+}
