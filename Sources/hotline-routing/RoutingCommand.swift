@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HotlineRuntime
 
+@main
 struct Routing: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline-routing",
@@ -9,8 +10,7 @@ struct Routing: AsyncParsableCommand {
         discussion: """
         Consumes workorder.received and approved returns: explicit routing rules, locality first, the three-level network, and the office's manual-dispatch queue when no rule is confident. Writes assignments and their sign, return-window, reply and reminder timers (workorder.dispatched).
 
-        Every option falls back to its HOTLINE_* environment variable; `ops/services env` prints
-        the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.
+        Every option falls back to its HOTLINE_* environment variable; `ops/services env` prints the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.
         """
     )
 
@@ -22,5 +22,3 @@ struct Routing: AsyncParsableCommand {
         await WorkerProcess(kind: .routing, configuration: configuration).run()
     }
 }
-
-await Routing.main()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HotlineRuntime
 
+@main
 struct Intake: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline-intake",
@@ -9,8 +10,7 @@ struct Intake: AsyncParsableCommand {
         discussion: """
         Consumes hotline.intake (submission.<channel>): validates and normalises each submission, stores and answers invalid ones with their reasons, applies the intake-scope rules, links repeats and counts clusters, and creates the work order with its dispatch timer (workorder.received).
 
-        Every option falls back to its HOTLINE_* environment variable; `ops/services env` prints
-        the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.
+        Every option falls back to its HOTLINE_* environment variable; `ops/services env` prints the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.
         """
     )
 
@@ -22,5 +22,3 @@ struct Intake: AsyncParsableCommand {
         await WorkerProcess(kind: .intake, configuration: configuration).run()
     }
 }
-
-await Intake.main()

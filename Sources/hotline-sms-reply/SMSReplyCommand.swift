@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HotlineRuntime
 
+@main
 struct SMSReply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline-sms-reply",
@@ -9,8 +10,7 @@ struct SMSReply: AsyncParsableCommand {
         discussion: """
         Renders the reply SMS from the profile's template, sends it through the SMS gateway (Kannel), tracks delivery reports with retries and quiet hours, and parses citizens' replies into ratings that drive redo or closure.
 
-        Every option falls back to its HOTLINE_* environment variable; `ops/services env` prints
-        the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.
+        Every option falls back to its HOTLINE_* environment variable; `ops/services env` prints the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.
         """
     )
 
@@ -22,5 +22,3 @@ struct SMSReply: AsyncParsableCommand {
         await WorkerProcess(kind: .smsReply, configuration: configuration).run()
     }
 }
-
-await SMSReply.main()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HotlineRuntime
 
+@main
 struct Scoring: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline-scoring",
@@ -9,8 +10,7 @@ struct Scoring: AsyncParsableCommand {
         discussion: """
         Computes each unit's rates straight from the system of record (zezhou's 100 points, baotou's three rates, qidong's satisfaction ranking), writes scores and rankings, and produces the monthly report.
 
-        Every option falls back to its HOTLINE_* environment variable; `ops/services env` prints
-        the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.
+        Every option falls back to its HOTLINE_* environment variable; `ops/services env` prints the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.
         """
     )
 
@@ -22,5 +22,3 @@ struct Scoring: AsyncParsableCommand {
         await WorkerProcess(kind: .scoring, configuration: configuration).run()
     }
 }
-
-await Scoring.main()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HotlineRuntime
 
+@main
 struct DeadlineWatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hotline-deadline-watch",
@@ -9,8 +10,7 @@ struct DeadlineWatch: AsyncParsableCommand {
         discussion: """
         Claims due timers with FOR UPDATE SKIP LOCKED, so any number may run, and applies each once: reminders before due times, overdue and supervision, acceptance after the return window, dispatch-time breaches and expired revisits.
 
-        Every option falls back to its HOTLINE_* environment variable; `ops/services env` prints
-        the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.
+        Every option falls back to its HOTLINE_* environment variable; `ops/services env` prints the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.
         """
     )
 
@@ -22,5 +22,3 @@ struct DeadlineWatch: AsyncParsableCommand {
         await WorkerProcess(kind: .deadlineWatch, configuration: configuration).run()
     }
 }
-
-await DeadlineWatch.main()
