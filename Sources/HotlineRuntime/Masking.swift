@@ -2,7 +2,10 @@
 public enum Masking {
     /// `13812341234` → `138****1234`; shorter numbers keep at most their last two digits.
     public static func phone(_ raw: String) -> String {
-        let digits = raw.filter(\.isNumber)
+        // Full-width digits count as digits too (wholeNumberValue maps "１" to 1).
+        var digits = Substring(raw.compactMap { $0.wholeNumberValue.map(String.init) }.joined())
+        if digits.count == 15, digits.hasPrefix("0086") { digits = digits.dropFirst(4) }
+        if digits.count == 13, digits.hasPrefix("86") { digits = digits.dropFirst(2) }
         if digits.count >= 11 {
             return String(digits.prefix(3)) + "****" + String(digits.suffix(4))
         }

@@ -18,6 +18,8 @@ public struct WorkerProcess: Sendable {
     }
 
     public func run() async {
+        // Handlers first: a SIGTERM that arrives while we start must still stop us cleanly.
+        let termination = TerminationSignals()
         let logger = Logger(label: kind.executableName)
         logger.info("starting", metadata: [
             "hotline.worker": "\(kind.rawValue)",
@@ -28,37 +30,46 @@ public struct WorkerProcess: Sendable {
             "hotline.amqp": "\(Masking.url(configuration.amqpURL))",
         ])
         logger.warning("no message handler is implemented for this worker yet; idling until stopped")
-        let signal = await Self.waitForTermination()
+        let signal = await termination.wait()
         logger.info("stopping", metadata: ["hotline.signal": "\(signal)"])
-    }
-
-    /// Suspends until SIGTERM or SIGINT arrives; returns the signal's name.
-    public static func waitForTermination() async -> String {
-        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            let box = SignalBox(continuation: continuation)
-            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: box.queue)
-                source.setEventHandler { box.fire(name) }
-                source.resume()
-                box.sources.append(source)
-            }
-        }
     }
 }
 
-/// Resumes a continuation once from whichever signal comes first. All state is touched only on
-/// `queue`, a serial queue, which is why the `@unchecked Sendable` is safe.
-private final class SignalBox: @unchecked Sendable {
-    let queue = DispatchQueue(label: "hotline.signals")
-    var sources: [any DispatchSourceSignal] = []
-    private var continuation: CheckedContinuation<String, Never>?
+/// SIGTERM and SIGINT, caught from the moment this is created; `wait()` returns the first one's
+/// name. All state is touched only on `queue`, a serial queue, which is why the
+/// `@unchecked Sendable` is safe.
+public final class TerminationSignals: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "hotline.signals")
+    private var sources: [any DispatchSourceSignal] = []
+    private var received: String?
+    private var waiters: [CheckedContinuation<String, Never>] = []
 
-    init(continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
+    public init() {
+        queue.sync {
+            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler { [unowned self] in self.fire(name) }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
 
-    func fire(_ name: String) {
-        continuation?.resume(returning: name)
-        continuation = nil
-        sources.forEach { $0.cancel() }
+    deinit { sources.forEach { $0.cancel() } }
+
+    public func wait() async -> String {
+        await withCheckedContinuation { continuation in
+            queue.async {
+                if let received = self.received { continuation.resume(returning: received) }
+                else { self.waiters.append(continuation) }
+            }
+        }
+    }
+
+    private func fire(_ name: String) {
+        if received == nil { received = name }
+        waiters.forEach { $0.resume(returning: name) }
+        waiters.removeAll()
     }
 }
