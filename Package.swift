@@ -11,6 +11,8 @@
 //   manual-ack consuming, recovery.
 // - HotlineDomain: the pure rules (lifecycle, policy profiles, working-day calendar, deadlines,
 //   SMS text, scoring); no I/O, no C, no servers.
+// - HotlineContracts: the message envelope, message contracts and the messaging topology, as
+//   pure values shared by every worker, the CLI and the tests.
 // - HotlineRuntime: what every worker process shares: configuration, logging with masked personal
 //   data, the worker command-line options.
 // - HotlineTestSupport: helpers for tests (server addresses that fail loudly when missing, a TCP
@@ -70,6 +72,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Message contracts and topology: pure Codable values and names
+        .target(
+            name: "HotlineContracts",
+            swiftSettings: swiftSettings
+        ),
+
         // Process runtime shared by every worker
         .target(
             name: "HotlineRuntime",
@@ -122,6 +130,11 @@ let package = Package(
         .testTarget(
             name: "AMQPClientTests",
             dependencies: ["AMQPClient", "HotlineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HotlineContractsTests",
+            dependencies: ["HotlineContracts"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
