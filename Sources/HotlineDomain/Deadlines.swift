@@ -95,7 +95,15 @@ public enum Deadlines {
             if total.amount > original.amount { throw .extensionExceedsOriginal(requestedTotal: total, original: original) }
         }
         guard requested != .atOnce else { throw .extensionUnitMismatch(requested: requested, expected: original.unit) }
-        return try end(requested, currentReplyBy, calendar)
+        return try extend(currentReplyBy, by: requested, calendar)
+    }
+
+    /// A due instant moved on by `limit`. Working days continue from the last day of the current
+    /// period: a period ending at 24:00 on Thursday extended by 1 working day ends at 24:00 on Friday.
+    static func extend(_ due: Date, by limit: TimeLimit, _ calendar: WorkingCalendar) throws(RuleError) -> Date {
+        guard case let .workingDays(n) = limit else { return try end(limit, due, calendar) }
+        let lastDay = LocalDate(instant: due.addingTimeInterval(-1))
+        do { return try calendar.addWorkingDays(n, to: lastDay).endInstant } catch { throw .calendar(error) }
     }
 
     /// The reply-by of a redo that starts at `redoAt`: the profile's redo limit, or the order's
