@@ -186,17 +186,21 @@ let dateGen = Gen.int(in: LocalDate("2020-01-01")!.daysSinceEpoch...LocalDate("2
 
 @Suite struct CalendarPropertyTests {
     @Test func addingWorkingDaysIsMonotone() async {
-        await propertyCheck(input: dateGen, Gen.int(in: 0...40), Gen.int(in: 0...40)) { day, a, b in
+        await propertyCheck(count: 500, input: dateGen, Gen.int(in: 0...40), Gen.int(in: 0...40)) { day, a, b in
             let x = try bundledCalendar.addWorkingDays(min(a, b), to: day)
             let y = try bundledCalendar.addWorkingDays(max(a, b), to: day)
             #expect(x <= y)
-            if a != b { #expect(x < y) }
+            // Strictly increasing, except that 0 rolls a non-working day forward to the first
+            // working day after it, which is also where 1 lands.
+            let working = try bundledCalendar.isWorkingDay(day)
+            let rolled = min(a, b) == 0 && max(a, b) == 1 && !working
+            if a != b && !rolled { #expect(x < y) }
             if max(a, b) > 0 { #expect(day < y) }
         }
     }
 
     @Test func addingZeroIsIdentityOnWorkingDays() async {
-        await propertyCheck(input: dateGen) { day in
+        await propertyCheck(count: 500, input: dateGen) { day in
             if try bundledCalendar.isWorkingDay(day) {
                 #expect(try bundledCalendar.addWorkingDays(0, to: day) == day)
             } else {
@@ -206,7 +210,7 @@ let dateGen = Gen.int(in: LocalDate("2020-01-01")!.daysSinceEpoch...LocalDate("2
     }
 
     @Test func addingIsAssociative() async {
-        await propertyCheck(input: dateGen, Gen.int(in: 1...30), Gen.int(in: 0...30)) { day, a, b in
+        await propertyCheck(count: 500, input: dateGen, Gen.int(in: 1...30), Gen.int(in: 0...30)) { day, a, b in
             let once = try bundledCalendar.addWorkingDays(a + b, to: day)
             let first = try bundledCalendar.addWorkingDays(a, to: day)
             let twice = try bundledCalendar.addWorkingDays(b, to: first)
@@ -215,14 +219,14 @@ let dateGen = Gen.int(in: LocalDate("2020-01-01")!.daysSinceEpoch...LocalDate("2
     }
 
     @Test func neverLandsOnANonWorkingDay() async {
-        await propertyCheck(input: dateGen, Gen.int(in: 0...60)) { day, n in
+        await propertyCheck(count: 500, input: dateGen, Gen.int(in: 0...60)) { day, n in
             let landed = try bundledCalendar.addWorkingDays(n, to: day)
             #expect(try bundledCalendar.isWorkingDay(landed))
         }
     }
 
     @Test func workingHoursEndOnAWorkingDayAndNeverBeforeNaturalTime() async {
-        await propertyCheck(input: dateGen, Gen.int(in: 0..<86400), Gen.int(in: 1...100)) { day, second, hours in
+        await propertyCheck(count: 500, input: dateGen, Gen.int(in: 0..<86400), Gen.int(in: 1...100)) { day, second, hours in
             let start = day.startInstant.addingTimeInterval(Double(second))
             let end = try bundledCalendar.addWorkingHours(Double(hours), to: start)
             #expect(end >= start.addingTimeInterval(Double(hours) * 3600))
