@@ -28,6 +28,12 @@ import Testing
         #expect(fmt(try deadlines("qidong", .complaint, urgency: .emergency).replyBy) == "2024-05-08T00:00:00+08:00")
     }
 
+    @Test func qidong_2_emergenciesArePhonedToTheUnitAtOnce() throws {
+        let set = try deadlines("qidong", .help, urgency: .emergency)
+        #expect(set.dispatchBy == monday)
+        #expect(try deadlines("qidong", .help).dispatchBy == nil)
+    }
+
     @Test func qidong_2_consultRepliesWithinThreeWorkingDays() throws {
         #expect(fmt(try deadlines("qidong", .consult).replyBy) == "2024-05-10T00:00:00+08:00")
     }
