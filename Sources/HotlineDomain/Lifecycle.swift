@@ -1,0 +1,373 @@
+import Foundation
+
+/// Where a work order is.
+public enum OrderState: String, Hashable, Sendable, Codable, CaseIterable {
+    case received, notAccepted, resolvedAtIntake, awaitingDispatch, dispatched, revisitPending, rated, redo, closed
+    // While dispatched, the assignment's own state tells signed / return / extension / replied.
+}
+
+/// Where the lead unit's assignment is.
+public enum AssignmentState: String, Hashable, Sendable, Codable, CaseIterable {
+    case dispatched, signed, returnRequested, returnApproved, returnRejected,
+         extensionRequested, extensionApproved, extensionRejected, replied
+}
+
+/// Why an order is under supervision (督办).
+public enum SupervisionReason: String, Hashable, Sendable, Codable, CaseIterable {
+    case returnedBetweenUnits, repeatedRedo, overdue, clusterOfCitizens, leadershipAssignment, mediaExposure, other
+}
+
+/// Why intake does not accept a request (henan; pingdingshan 三).
+public enum NotAcceptedReason: String, Hashable, Sendable, Codable, CaseIterable {
+    case inLegalProcedure, inPetitionChannel, secretsOrPrivacy, emergencyService, militaryMatter,
+         harassmentOrNoRequest, alreadyClosedRepeated, outsideJurisdiction, excludedByLaw
+}
+
+/// The lead unit's part of an order.
+public struct Assignment: Hashable, Sendable {
+    public var leadUnit: String
+    public var coUnits: [String]
+    public var dispatchedAt: Date
+    public var state: AssignmentState
+    /// The reply limit the order was dispatched with.
+    public var originalLimit: TimeLimit
+    public var replyBy: Date
+    public var returnWindowEnd: Date?
+    /// Extensions granted so far.
+    public var extensions: [TimeLimit]
+    /// Asked but not yet decided.
+    public var pendingExtension: TimeLimit?
+    /// This unit's return of this order was rejected.
+    public var returnRejected: Bool
+}
+
+/// A work order as the rules see it. Personal data (phone, name, text) lives elsewhere.
+public struct WorkOrder: Hashable, Sendable {
+    public var id: String
+    public var kind: OrderKind
+    public var channel: Channel
+    public var confidential: Bool
+    public var receivedAt: Date
+    public var state: OrderState
+    public var assignment: Assignment?
+    public var notAcceptedReason: NotAcceptedReason?
+    /// Returns approved for this order, across units.
+    public var returnCount: Int
+    public var redoCount: Int
+    public var rating: Rating?
+    public var supervision: SupervisionReason?
+
+    public init(id: String, kind: OrderKind, channel: Channel, confidential: Bool = false, receivedAt: Date) {
+        self.id = id
+        self.kind = kind
+        self.channel = channel
+        self.confidential = confidential
+        self.receivedAt = receivedAt
+        self.state = .received
+        self.returnCount = 0
+        self.redoCount = 0
+    }
+
+    /// The state as one word, for messages: the assignment's state while dispatched.
+    public var stateName: String {
+        if state == .dispatched, let assignment { return assignment.state.rawValue }
+        return state.rawValue
+    }
+}
+
+/// What someone asks the order to do.
+public enum Command: Hashable, Sendable {
+    case accept
+    case refuse(NotAcceptedReason)
+    case resolveAtIntake
+    case dispatch(lead: String, coUnits: [String])
+    case sign(unit: String)
+    case requestReturn(unit: String)
+    case approveReturn
+    case rejectReturn
+    case requestExtension(unit: String, amount: TimeLimit, citizenConsented: Bool)
+    /// `amount` set by the office (pingdingshan); nil grants what was asked.
+    case approveExtension(amount: TimeLimit?)
+    case rejectExtension
+    case reply(unit: String, contactedCitizen: Bool)
+    case startRevisit
+    case rate(Rating, redoReason: RedoReason?, exemptReason: ExemptReason?)
+    case close
+    case supervise(SupervisionReason)
+    /// A timer fired (from the deadline watch).
+    case deadlinePassed(TimerKind)
+
+    public var name: String {
+        switch self {
+        case .accept: "accept"
+        case .refuse: "refuse"
+        case .resolveAtIntake: "resolve at intake"
+        case .dispatch: "dispatch"
+        case .sign: "sign"
+        case .requestReturn: "return"
+        case .approveReturn: "approve the return of"
+        case .rejectReturn: "reject the return of"
+        case .requestExtension: "extend"
+        case .approveExtension: "approve an extension of"
+        case .rejectExtension: "reject an extension of"
+        case .reply: "reply to"
+        case .startRevisit: "revisit"
+        case .rate: "rate"
+        case .close: "close"
+        case .supervise: "supervise"
+        case .deadlinePassed: "time out"
+        }
+    }
+}
+
+/// A deadline timer the deadline watch keeps.
+public enum TimerKind: Hashable, Sendable, Codable {
+    case signBy, returnWindow, replyBy, reminder(Int)
+}
+
+public enum TimerAction: Hashable, Sendable {
+    case start(TimerKind, at: Date)
+    case cancel(TimerKind)
+}
+
+/// A fact to append to the order's history.
+public enum Event: Hashable, Sendable {
+    case accepted, notAccepted(NotAcceptedReason), resolvedAtIntake
+    case dispatched(lead: String, coUnits: [String], replyBy: Date)
+    case signed(unit: String)
+    case returnRequested(unit: String), returnApproved(unit: String), returnRejected(unit: String)
+    case extensionRequested(TimeLimit), extensionApproved(newReplyBy: Date), extensionRejected
+    case replied(unit: String, late: Bool)
+    case revisitStarted
+    case rated(Rating), redone(replyBy: Date)
+    case closed
+    case supervised(SupervisionReason)
+    case overdue(TimerKind)
+}
+
+/// The outcome of a command: the new order, the events to append and the timers to change.
+public struct Transition: Hashable, Sendable {
+    public var order: WorkOrder
+    public var events: [Event]
+    public var timers: [TimerAction]
+}
+
+public typealias LifecycleError = RuleError
+
+public enum Lifecycle {
+    /// Applies `command` to `order` at `now` under `profile`.
+    public static func apply(_ command: Command, to order: WorkOrder, now: Date, profile: PolicyProfile,
+                             calendar: WorkingCalendar) -> Result<Transition, LifecycleError> {
+        do throws(RuleError) {
+            return .success(try transition(command, order, now, profile, calendar))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static func transition(_ command: Command, _ order: WorkOrder, _ now: Date, _ profile: PolicyProfile,
+                           _ calendar: WorkingCalendar) throws(RuleError) -> Transition {
+        var next = order
+        var events: [Event] = []
+        var timers: [TimerAction] = []
+        let refused = RuleError.notAllowed(command: command.name, state: order.stateName)
+        let reminderTimers = profile.remindersBeforeReply.indices.map { TimerAction.cancel(.reminder($0)) }
+
+        func requireLead(_ unit: String) throws(RuleError) -> Assignment {
+            guard order.state == .dispatched || order.state == .redo, let assignment = order.assignment else { throw refused }
+            guard assignment.leadUnit == unit else { throw .wrongUnit(expected: assignment.leadUnit) }
+            return assignment
+        }
+        func startReplyTimers(_ replyBy: Date, from start: Date) {
+            timers.append(.start(.replyBy, at: replyBy))
+            for (index, offset) in profile.remindersBeforeReply.enumerated() {
+                let at = replyBy.addingTimeInterval(-offset.amount * 3600)
+                if at > start { timers.append(.start(.reminder(index), at: at)) }
+            }
+        }
+        func supervise(_ reason: SupervisionReason) {
+            if next.supervision == nil {
+                next.supervision = reason
+                events.append(.supervised(reason))
+            }
+        }
+
+        switch command {
+        case .accept:
+            guard order.state == .received else { throw refused }
+            try Deadlines.check(order.kind, profile: profile)
+            next.state = .awaitingDispatch
+            events.append(.accepted)
+
+        case let .refuse(reason):
+            guard order.state == .received else { throw refused }
+            next.state = .notAccepted
+            next.notAcceptedReason = reason
+            events.append(.notAccepted(reason))
+
+        case .resolveAtIntake:
+            guard order.state == .received || order.state == .awaitingDispatch else { throw refused }
+            next.state = .resolvedAtIntake
+            events.append(.resolvedAtIntake)
+
+        case let .dispatch(lead, coUnits):
+            guard order.state == .awaitingDispatch else { throw refused }
+            let deadlines = try Deadlines.compute(profile: profile, kind: order.kind, start: now, calendar: calendar)
+            next.state = .dispatched
+            next.assignment = Assignment(leadUnit: lead, coUnits: coUnits, dispatchedAt: now, state: .dispatched,
+                                         originalLimit: deadlines.replyLimit, replyBy: deadlines.replyBy,
+                                         returnWindowEnd: deadlines.returnWindowEnd, extensions: [],
+                                         pendingExtension: nil, returnRejected: false)
+            events.append(.dispatched(lead: lead, coUnits: coUnits, replyBy: deadlines.replyBy))
+            if let signBy = deadlines.signBy { timers.append(.start(.signBy, at: signBy)) }
+            if let end = deadlines.returnWindowEnd { timers.append(.start(.returnWindow, at: end)) }
+            startReplyTimers(deadlines.replyBy, from: now)
+
+        case let .sign(unit):
+            var assignment = try requireLead(unit)
+            guard assignment.state == .dispatched else { throw refused }
+            assignment.state = .signed
+            next.assignment = assignment
+            events.append(.signed(unit: unit))
+            timers.append(.cancel(.signBy))
+
+        case let .requestReturn(unit):
+            var assignment = try requireLead(unit)
+            guard order.state == .dispatched else { throw refused }
+            guard let returns = profile.returns else { throw .returnsNotProvided(profile: profile.id) }
+            if assignment.returnRejected && !returns.rejectedMayReturnAgain { throw .rejectedReturnMayNotBeReturnedAgain }
+            guard [.dispatched, .signed, .returnRejected, .extensionRejected, .extensionApproved].contains(assignment.state) else { throw refused }
+            if let end = assignment.returnWindowEnd, now > end, returns.lateReturnCountsAsAccepted || returns.window != nil {
+                throw .returnWindowClosed(endedAt: end)
+            }
+            assignment.state = .returnRequested
+            next.assignment = assignment
+            events.append(.returnRequested(unit: unit))
+
+        case .approveReturn:
+            guard order.state == .dispatched, let assignment = order.assignment, assignment.state == .returnRequested else { throw refused }
+            next.assignment = nil
+            next.state = .awaitingDispatch
+            next.returnCount += 1
+            events.append(.returnApproved(unit: assignment.leadUnit))
+            timers += [.cancel(.signBy), .cancel(.returnWindow), .cancel(.replyBy)] + reminderTimers
+            if let max = profile.returns?.maxReturnsBeforeSupervision, next.returnCount >= max {
+                supervise(.returnedBetweenUnits)
+            }
+
+        case .rejectReturn:
+            guard order.state == .dispatched, var assignment = order.assignment, assignment.state == .returnRequested else { throw refused }
+            assignment.state = .returnRejected
+            assignment.returnRejected = true
+            next.assignment = assignment
+            events.append(.returnRejected(unit: assignment.leadUnit))
+            if profile.returns?.rejectedKeepsOriginalLimit == false {
+                // The unit starts over from the rejection.
+                let replyBy = try Deadlines.end(assignment.originalLimit, now, calendar)
+                next.assignment?.replyBy = replyBy
+                timers += [.cancel(.replyBy)] + reminderTimers
+                startReplyTimers(replyBy, from: now)
+            }
+
+        case let .requestExtension(unit, amount, consented):
+            var assignment = try requireLead(unit)
+            guard [.dispatched, .signed, .returnRejected, .extensionApproved, .extensionRejected].contains(assignment.state) else { throw refused }
+            guard now < assignment.replyBy else { throw .extensionAfterDue(dueAt: assignment.replyBy) }
+            // Checked now so the unit hears at once what the profile does not allow.
+            _ = try Deadlines.extendedReplyBy(profile: profile, kind: order.kind, currentReplyBy: assignment.replyBy,
+                                              requested: amount, previous: assignment.extensions,
+                                              original: assignment.originalLimit, citizenConsented: consented, calendar: calendar)
+            assignment.state = .extensionRequested
+            assignment.pendingExtension = amount
+            next.assignment = assignment
+            events.append(.extensionRequested(amount))
+
+        case let .approveExtension(officeAmount):
+            guard var assignment = order.assignment, assignment.state == .extensionRequested,
+                  let asked = assignment.pendingExtension else { throw refused }
+            let rule = profile.extensionRule(for: order.kind)
+            let amount = (rule?.limitSetByOffice ?? false) ? (officeAmount ?? asked) : asked
+            let replyBy = try Deadlines.extendedReplyBy(profile: profile, kind: order.kind, currentReplyBy: assignment.replyBy,
+                                                        requested: amount, previous: assignment.extensions,
+                                                        original: assignment.originalLimit, citizenConsented: true, calendar: calendar)
+            assignment.extensions.append(amount)
+            assignment.pendingExtension = nil
+            assignment.replyBy = replyBy
+            assignment.state = .extensionApproved
+            next.assignment = assignment
+            events.append(.extensionApproved(newReplyBy: replyBy))
+            timers += [.cancel(.replyBy)] + reminderTimers
+            startReplyTimers(replyBy, from: now)
+
+        case .rejectExtension:
+            guard var assignment = order.assignment, assignment.state == .extensionRequested else { throw refused }
+            assignment.state = .extensionRejected
+            assignment.pendingExtension = nil
+            next.assignment = assignment
+            events.append(.extensionRejected)
+
+        case let .reply(unit, contacted):
+            var assignment = try requireLead(unit)
+            guard [.dispatched, .signed, .returnRejected, .extensionApproved, .extensionRejected].contains(assignment.state)
+                    || order.state == .redo else { throw refused }
+            if order.confidential && contacted { throw .confidentialContact }
+            assignment.state = .replied
+            next.assignment = assignment
+            next.state = .dispatched
+            events.append(.replied(unit: unit, late: now > assignment.replyBy))
+            timers += [.cancel(.replyBy), .cancel(.signBy), .cancel(.returnWindow)] + reminderTimers
+
+        case .startRevisit:
+            guard order.state == .dispatched, order.assignment?.state == .replied else { throw refused }
+            next.state = .revisitPending
+            events.append(.revisitStarted)
+
+        case let .rate(rating, redoReason, exemptReason):
+            guard order.state == .revisitPending else { throw refused }
+            next.rating = rating
+            events.append(.rated(rating))
+            next.state = .rated
+            if rating == .dissatisfied, let redo = profile.redo, exemptReason == nil {
+                let sendBack: Bool
+                switch redo.trigger {
+                case .firstDissatisfied: sendBack = true
+                case .dissatisfiedWithRedoReason:
+                    sendBack = redoReason.map { profile.revisit?.redoReasons.contains($0) ?? false } ?? false
+                }
+                let allowed = redo.maxRedos.map { order.redoCount < $0 } ?? true
+                if sendBack && allowed {
+                    let replyBy = try Deadlines.redoReplyBy(profile: profile, kind: order.kind, redoAt: now, calendar: calendar)
+                    next.state = .redo
+                    next.redoCount += 1
+                    next.assignment?.state = .signed
+                    next.assignment?.replyBy = replyBy
+                    events.append(.redone(replyBy: replyBy))
+                    startReplyTimers(replyBy, from: now)
+                    if let limit = redo.supervisionAfterRedos, next.redoCount >= limit { supervise(.repeatedRedo) }
+                }
+            }
+
+        case .close:
+            guard order.state == .rated else { throw refused }
+            next.state = .closed
+            events.append(.closed)
+
+        case let .supervise(reason):
+            guard ![.closed, .notAccepted, .resolvedAtIntake].contains(order.state) else { throw refused }
+            supervise(reason)
+
+        case let .deadlinePassed(timer):
+            guard order.state == .dispatched || order.state == .redo, let assignment = order.assignment else { throw refused }
+            switch timer {
+            case .replyBy where assignment.state != .replied:
+                events.append(.overdue(.replyBy))
+                supervise(.overdue)
+            case .signBy where assignment.state == .dispatched:
+                events.append(.overdue(.signBy))
+            case .returnWindow, .reminder, .replyBy, .signBy:
+                break
+            }
+        }
+        return Transition(order: next, events: events, timers: timers)
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import HotlineDomain
+
+/// Prints one line on standard error and returns the exit code to throw (2: bad arguments).
+func usageFailure(_ message: String, status: Int32 = 2) -> ExitCode {
+    FileHandle.standardError.write(Data("hotlinectl: \(message)\n".utf8))
+    return ExitCode(status)
+}
+
+/// Arguments ArgumentParser did not recognise, reported as one line with exit status 2.
+func rejectExtra(_ extra: [String]) throws {
+    if let first = extra.first { throw usageFailure("unexpected argument '\(first)' (see --help)") }
+}
+
+/// The bundled calendar plus any arrangement files given with --arrangement.
+func loadCalendar(extraFiles: [String]) throws -> WorkingCalendar {
+    var calendar: WorkingCalendar
+    do { calendar = try WorkingCalendar.bundled() } catch { throw usageFailure(error.description, status: 1) }
+    for file in extraFiles {
+        do { calendar.replace(try HolidayArrangement.load(contentsOf: URL(fileURLWithPath: file))) } catch {
+            throw usageFailure(error.description)
+        }
+    }
+    return calendar
+}
+
+func parseDate(_ text: String?, name: String = "DATE") throws -> LocalDate {
+    guard let text else { throw usageFailure("missing \(name) (YYYY-MM-DD)") }
+    guard let date = LocalDate(text) else { throw usageFailure("\(name) '\(text)' is not a date of the form YYYY-MM-DD") }
+    return date
+}
+
+struct CalendarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar",
+        abstract: "China's working-day calendar (State Council holiday arrangements 2020–2026, with make-up working days).",
+        subcommands: [IsWorkday.self, AddWorkdays.self, Load.self]
+    )
+
+    struct IsWorkday: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "is-workday",
+            abstract: "Print true when DATE (YYYY-MM-DD, China Standard Time) is a working day, false otherwise.",
+            discussion: "Dates outside the loaded years are an error (exit status 2), never a guess.")
+
+        @Argument(help: "The date, YYYY-MM-DD.") var date: String?
+        @Option(name: .customLong("arrangement"), help: "Also load this year's arrangement file (JSON); repeatable.")
+        var arrangements: [String] = []
+        @Argument(parsing: .allUnrecognized, help: .hidden) var extra: [String] = []
+
+        func run() throws {
+            try rejectExtra(extra)
+            let day = try parseDate(date)
+            let calendar = try loadCalendar(extraFiles: arrangements)
+            do { print(try calendar.isWorkingDay(day)) } catch { throw usageFailure(error.description) }
+        }
+    }
+
+    struct AddWorkdays: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-workdays",
+            abstract: "Print the Nth working day after DATE (the date itself not counted; N = 0 gives DATE or the next working day).",
+            discussion: "Civil Code arts. 201 and 203: a period of N working days from DATE ends at 24:00 on the printed date.")
+
+        @Argument(help: "The date, YYYY-MM-DD.") var date: String?
+        @Argument(help: "Working days to add, 0 or more.") var count: String?
+        @Option(name: .customLong("arrangement"), help: "Also load this year's arrangement file (JSON); repeatable.")
+        var arrangements: [String] = []
+        @Argument(parsing: .allUnrecognized, help: .hidden) var extra: [String] = []
+
+        func run() throws {
+            try rejectExtra(extra)
+            let day = try parseDate(date)
+            guard let count else { throw usageFailure("missing N (working days to add)") }
+            guard let n = Int(count), n >= 0 else { throw usageFailure("N '\(count)' is not a whole number of working days (0 or more)") }
+            let calendar = try loadCalendar(extraFiles: arrangements)
+            do { print(try calendar.addWorkingDays(n, to: day)) } catch { throw usageFailure(error.description) }
+        }
+    }
+
+    struct Load: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "load",
+            abstract: "Validate a year's holiday arrangement file and print what it holds.",
+            discussion: """
+            The file is JSON: {"year": 2027, "holidays": ["2027-01-01", ...], "workdays": ["2027-02-06", ...]}
+            (workdays: the Saturdays and Sundays made working days). Errors name the file, the key path
+            and the problem. This command only validates: persisting the arrangement into the database
+            comes with a later issue; until then pass the file to is-workday / add-workdays with --arrangement.
+            """)
+
+        @Argument(help: "The arrangement file.") var file: String?
+        @Argument(parsing: .allUnrecognized, help: .hidden) var extra: [String] = []
+
+        func run() throws {
+            try rejectExtra(extra)
+            guard let file else { throw usageFailure("missing FILE") }
+            let arrangement: HolidayArrangement
+            do { arrangement = try HolidayArrangement.load(contentsOf: URL(fileURLWithPath: file)) } catch {
+                throw usageFailure(error.description)
+            }
+            var calendar = WorkingCalendar(arrangements: [arrangement])
+            calendar.outsideLoadedYears = .error
+            let count = (try? calendar.workingDayCount(year: arrangement.year)).map(String.init) ?? "?"
+            print("year \(arrangement.year): valid")
+            print("holidays (\(arrangement.holidays.count)): \(arrangement.holidays.map(\.description).joined(separator: " "))")
+            print("make-up working days (\(arrangement.workdays.count)): \(arrangement.workdays.map(\.description).joined(separator: " "))")
+            print("working days in the year: \(count)")
+            print("not saved: persisting into the database comes with a later issue")
+        }
+    }
+}
+
+// Hotlinectl's discussion promises "bad arguments get one clear line and exit status 2", while
+// ArgumentParser's own usage errors (a missing option value, ...) print usage and exit 64. This
+// entry point keeps every other behaviour (help, versions, ExitCode) and turns those into one line
+// on standard error and exit status 2.
+extension Hotlinectl {
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error).rawValue == ExitCode.validationFailure.rawValue {
+                let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
+                FileHandle.standardError.write(Data("hotlinectl: \(line) (see --help)\n".utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}

@@ -1,8 +1,0 @@
-import Testing
-@testable import HotlineDomain
-
-@Suite struct ModuleTests {
-    @Test func domainModuleLoads() {
-        #expect(String(describing: HotlineDomain.self) == "HotlineDomain")
-    }
-}
