@@ -108,9 +108,8 @@ public enum Contracts {
         }
     }
 
-    // JSONEncoder and JSONDecoder are thread-safe in swift-foundation; their options are set here,
-    // once, and never changed, which is why sharing them is safe.
-    nonisolated(unsafe) static let encoder: JSONEncoder = {
+    // JSONEncoder and JSONDecoder are Sendable; their options are set here once and never changed.
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
@@ -120,7 +119,7 @@ public enum Contracts {
         return encoder
     }()
 
-    nonisolated(unsafe) static let decoder: JSONDecoder = {
+    static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
