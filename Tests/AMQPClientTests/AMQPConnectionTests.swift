@@ -288,6 +288,43 @@ func collect(_ connection: AMQPConnection, count: Int, within: Duration = .secon
         }
     }
 
+    @Test func oneConnectionConsumesAndPublishesWithConfirmsInterleaved() async throws {
+        let url = try TestServers.amqpURL()
+        try await Broker.onThread {
+            let queue = Broker.uniqueName("both")
+            defer { removeTopology(url, queues: [queue]) }
+            let connection = try AMQPConnection(url: url)
+            defer { connection.close() }
+            try connection.declareQueue(queue, .quorum)
+            try connection.setPrefetch(50)
+            try connection.consume(queue: queue)
+            // Deliveries arrive while publish waits for confirms: they are kept for nextDelivery.
+            var published: [String] = []
+            for batch in 0..<4 {
+                let ids = (0..<50).map { "b\(batch)-\($0)" }
+                #expect(try connection.publish(ids.map { message(to: queue, "x", id: $0) }, timeout: .seconds(10))
+                    .allSatisfy { $0 == .confirmed })
+                published += ids
+            }
+            // A batch not waited for: its confirms then arrive while consuming and are skipped.
+            let late = (0..<20).map { "late-\($0)" }
+            let outcomes = try connection.publish(late.map { message(to: queue, "x", id: $0) }, timeout: .zero)
+            #expect(outcomes.count == 20)
+            published += late
+            var received: [String] = []
+            let deadline = ContinuousClock.now + .seconds(15)
+            while received.count < published.count, ContinuousClock.now < deadline {
+                guard let delivery = try connection.nextDelivery(timeout: .milliseconds(500)) else { continue }
+                received.append(delivery.properties.messageId ?? "")
+                try connection.ack(delivery.deliveryTag)
+            }
+            #expect(Set(received) == Set(published))
+            #expect(received.count == published.count)
+            // The channel is still in step: a new batch gets its own confirms.
+            #expect(try connection.publish([message(to: queue, "after")], timeout: .seconds(10)) == [.confirmed])
+        }
+    }
+
     @Test func heartbeatTimeoutIsDetectedWhenThePeerGoesSilent() async throws {
         let url = try TestServers.amqpURL()
         try await Broker.onThread {
