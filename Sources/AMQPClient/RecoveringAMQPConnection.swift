@@ -70,6 +70,7 @@ public final class RecoveringAMQPConnection {
     private let onEvent: (RecoveryEvent) -> Void
 
     private var current: AMQPConnection?
+    private var closed = false
     /// Successful reconnections since creation.
     public private(set) var reconnects = 0
     /// Failed connection attempts since creation.
@@ -97,7 +98,9 @@ public final class RecoveringAMQPConnection {
 
     deinit { current?.close() }
 
+    /// Closes the connection for good: later calls throw `notConnected`.
     public func close() {
+        closed = true
         current?.close()
         current = nil
     }
@@ -105,6 +108,7 @@ public final class RecoveringAMQPConnection {
     /// The live connection, reconnecting first if it was lost.
     public func connection() throws -> AMQPConnection {
         if let current, current.isOpen { return current }
+        if closed { throw AMQPError(.notConnected, operation: "connection") }
         try recover(after: lastConnectionError ?? AMQPError(.notConnected, operation: "connection"))
         return current!
     }
