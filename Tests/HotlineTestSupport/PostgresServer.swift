@@ -22,7 +22,7 @@ public enum PostgresServer {
 
     /// Runs `executable` with stdin from /dev/null and stdout/stderr into a temporary file, waits
     /// for it with `waitpid`, and returns its exit status and output.
-    static func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+    public static func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
         let outputPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("hotline-spawn-\(UUID().uuidString).log").path
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
@@ -39,8 +39,24 @@ public enum PostgresServer {
         let environment = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") }
         defer { environment.forEach { free($0) } }
 
+        // Threads of this process block most signals, and a spawned child inherits that mask
+        // (pgbench's -T timer never fired that way): start the child with none blocked.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGALRM, SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2] {
+            sigaddset(&defaults, signal)
+        }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv + [nil], environment + [nil])
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], environment + [nil])
         guard spawned == 0 else {
             throw Shell.Failure(command: executable, result: Shell.Result(status: -1, stdout: "",
                                                                           stderr: "posix_spawn failed: \(spawned)"))
