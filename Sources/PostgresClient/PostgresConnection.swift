@@ -287,14 +287,32 @@ public final class PostgresConnection {
         }
         guard let connection else { throw PostgresError(code: .connection, message: "not connected", statement: text) }
 
+        let cacheable = options.preparedStatementCacheSize > 0 && Self.worthPreparing(text)
         let pointer = withParameters(binds) { count, types, values, lengths, formats -> OpaquePointer? in
-            if options.preparedStatementCacheSize > 0 {
+            if cacheable {
                 return runPrepared(connection, text: text, count: count, types: types, values: values,
                                    lengths: lengths, formats: formats)
             }
             return PQexecParams(connection, text, count, types, values, lengths, formats, 1)
         }
         return try check(pointer, statement: text)
+    }
+
+    /// Data statements are prepared and kept; one-off text (DDL, LISTEN, SAVEPOINT, ...) is not.
+    private static func worthPreparing(_ text: String) -> Bool {
+        guard text.utf8.count <= 8_192 else { return false }
+        let keyword = text.drop(while: { $0.isWhitespace || $0 == "(" }).prefix(7).uppercased()
+        return ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "VALUES"].contains { keyword.hasPrefix($0) }
+    }
+
+    /// Rolls back a transaction left open (e.g. by a `BEGIN` whose caller threw before `COMMIT`),
+    /// so the next user of a pooled connection starts clean.
+    func rollbackIfInTransaction() {
+        guard transactionDepth == 0, let connection else { return }
+        let status = PQtransactionStatus(connection)
+        if status == PQTRANS_INTRANS || status == PQTRANS_INERROR {
+            _ = try? run("ROLLBACK")
+        }
     }
 
     /// PQexecPrepared with a statement prepared once per connection (keyed by text and types).

@@ -27,7 +27,9 @@ public final class PostgresPool: Sendable {
     /// The number of connections.
     public var size: Int { members.count }
 
-    /// Runs `body` with a connection of the pool, on that connection's own thread.
+    /// Runs `body` with a connection of the pool, on that connection's own thread. A transaction
+    /// `body` left open is rolled back before the connection is used again.
+    @discardableResult
     public func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let index = await state.acquire()
         defer { state.release(index) }
@@ -36,7 +38,9 @@ public final class PostgresPool: Sendable {
             // `escapable` does not outlive this call: `run` returns only after the thread ran it.
             let job = UncheckedSendable(escapable)
             return try await member.thread.run {
-                try job.value(member.slot.connection())
+                let connection = try member.slot.connection()
+                defer { connection.rollbackIfInTransaction() }
+                return try job.value(connection)
             }
         }
     }

@@ -140,3 +140,25 @@ struct PoolTests {
         #expect(blocking == 42)
     }
 }
+
+@Suite("PostgreSQL pool hygiene", .serialized)
+struct PoolHygieneTests {
+    @Test func aTransactionLeftOpenIsRolledBackBeforeTheNextUser() async throws {
+        try await PostgresTestDatabase.with { url in
+            let pool = PostgresPool(url: url, size: 1)
+            defer { pool.close() }
+            try await pool.withConnection { db in try db.execute("CREATE TABLE t (v int)") }
+            await #expect(throws: Boom.self) {
+                try await pool.withConnection { db in
+                    try db.execute("BEGIN")
+                    try db.execute("INSERT INTO t VALUES (1)")
+                    throw Boom()
+                }
+            }
+            let count = try await pool.withConnection { db in
+                try db.query("SELECT count(*) AS n FROM t").first?.decode("n", as: Int.self)
+            }
+            #expect(count == 0)
+        }
+    }
+}
