@@ -12,7 +12,7 @@ struct Hotlinectl: AsyncParsableCommand {
         (`eval "$(ops/services env)"` sets them for the local servers). Bad arguments get one
         clear line and exit status 2.
         """,
-        subcommands: [Versions.self, CalendarCommand.self, DeadlineCommand.self, ProfilesCommand.self, BenchAMQP.self]
+        subcommands: [Versions.self, CalendarCommand.self, DeadlineCommand.self, ProfilesCommand.self, Bench.self]
     )
 }
 
