@@ -197,10 +197,13 @@ public final class AMQPConnection {
     // MARK: - Topology
 
     /// Declares an exchange (idempotent with the same type and durability).
-    public func declareExchange(_ name: String, type: ExchangeType, durable: Bool = true) throws {
+    /// Declares an exchange (idempotent with the same type and arguments), e.g. with
+    /// `["alternate-exchange": "hotline.unrouted"]`.
+    public func declareExchange(_ name: String, type: ExchangeType, durable: Bool = true,
+                                arguments: [String: AMQPValue] = [:]) throws {
         _ = try rpc("exchange.declare") { state in
             amqp_exchange_declare(state, channel, pool.bytes(name), pool.bytes(type.rawValue), 0, durable ? 1 : 0, 0, 0,
-                                  amqp_table_t(num_entries: 0, entries: nil))
+                                  pool.table(arguments))
         }
     }
 

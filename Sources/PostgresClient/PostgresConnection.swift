@@ -131,6 +131,25 @@ public final class PostgresConnection {
         return result.affectedRows
     }
 
+    /// Runs a script of several statements through the simple query protocol, with no
+    /// parameters: for trusted, constant SQL such as migrations. Never build a script from input.
+    public func executeScript(_ script: String) throws {
+        let label = "script (\(script.utf8.count) bytes)"
+        if transactionBroken {
+            throw PostgresError(code: .connectionLost, message: "the connection broke during the transaction", statement: label)
+        }
+        if connection == nil || PQstatus(connection) != CONNECTION_OK {
+            if transactionDepth > 0 {
+                try? reconnectAfterLoss(statement: label)
+                transactionBroken = true
+                throw PostgresError(code: .connectionLost, message: "the connection broke during the transaction", statement: label)
+            }
+            try reconnect(attempts: options.reconnectAttempts)
+        }
+        guard let connection else { throw PostgresError(code: .connection, message: "not connected", statement: label) }
+        _ = try check(PQexec(connection, script), statement: label)
+    }
+
     // MARK: - Transactions
 
     /// Runs `body` in a transaction: commit when it returns, rollback when it throws. A nested call
