@@ -13,8 +13,10 @@
 //   SMS text, scoring); no I/O, no C, no servers.
 // - HotlineContracts: the message envelope, message contracts and the messaging topology, as
 //   pure values shared by every worker, the CLI and the tests.
-// - HotlineRuntime: what every worker process shares: configuration, logging with masked personal
-//   data, the worker command-line options.
+// - HotlineStore: the system of record's schema (SQL migrations) and the tables every worker
+//   shares: outbox, inbox, parked messages.
+// - HotlineRuntime: what every worker process shares: configuration, JSON logs with masked
+//   personal data, consumer lanes, the outbox relay, metrics and the health endpoint.
 // - HotlineTestSupport: helpers for tests (server addresses that fail loudly when missing, a TCP
 //   proxy that can blackhole, fresh databases).
 // - one thin executable per worker and the admin CLI `hotlinectl`.
@@ -39,6 +41,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C libraries
@@ -78,13 +83,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // System of record: migrations, outbox, inbox, parked messages
+        .target(
+            name: "HotlineStore",
+            dependencies: ["PostgresClient", "HotlineContracts"],
+            resources: [.copy("Migrations")],
+            swiftSettings: swiftSettings
+        ),
+
         // Process runtime shared by every worker
         .target(
             name: "HotlineRuntime",
             dependencies: [
                 "HotlineDomain",
+                "HotlineContracts",
+                "HotlineStore",
+                "PostgresClient",
+                "AMQPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -95,10 +116,14 @@ let package = Package(
         .executableTarget(name: "hotline-deadline-watch", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-sms-reply", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-scoring", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        // A worker for the runtime's fault tests (not part of the fleet)
+        .executableTarget(name: "hotline-probe", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "hotlinectl",
             dependencies: [
                 "HotlineDomain",
+                "HotlineContracts",
+                "HotlineStore",
                 "HotlineRuntime",
                 "PostgresClient",
                 "AMQPClient",
@@ -135,6 +160,11 @@ let package = Package(
         .testTarget(
             name: "HotlineContractsTests",
             dependencies: ["HotlineContracts"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HotlineRuntimeTests",
+            dependencies: ["HotlineRuntime", "HotlineStore", "HotlineContracts", "HotlineTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -19,9 +19,11 @@ public enum Topology {
     public static let deliveryLimit = 20
 
     public struct Exchange: Sendable, Equatable {
-        public enum Kind: String, Sendable { case topic, direct }
+        public enum Kind: String, Sendable { case topic, direct, fanout }
         public let name: String
         public let kind: Kind
+        /// Where messages this exchange cannot route go (`alternate-exchange`).
+        public var alternateExchange: String? = nil
     }
 
     public struct Queue: Sendable, Equatable {
@@ -57,6 +59,7 @@ public enum Topology {
         public let exchanges: [Exchange]
         public let queues: [Queue]
         public let bindings: [Binding]
+        public let retryDelaysMilliseconds: [Int]
 
         public var mainQueue: String { consumer }
         public var parkingQueue: String { Topology.parkingQueue(of: consumer) }
@@ -65,16 +68,28 @@ public enum Topology {
 
     public static let exchanges: [Exchange] = [
         Exchange(name: intakeExchange, kind: .topic),
-        Exchange(name: eventsExchange, kind: .topic),
+        Exchange(name: unroutedExchange, kind: .fanout),
+        Exchange(name: eventsExchange, kind: .topic, alternateExchange: unroutedExchange),
         Exchange(name: retryExchange, kind: .direct),
         Exchange(name: deadExchange, kind: .direct),
     ]
 
+    /// The queue behind the alternate exchange; its messages expire after a week.
+    public static let unrouted = Queue(name: unroutedQueue, messageTTLMilliseconds: 7 * 24 * 3_600_000, deadLetter: nil, deliveryLimit: nil)
+    public static let unroutedBinding = Binding(queue: unroutedQueue, exchange: unroutedExchange, routingKey: "")
+
     public static func parkingQueue(of queue: String) -> String { "\(queue).dead" }
     public static func retryQueue(of queue: String, tier: Int) -> String { "\(queue).retry.\(tier + 1)" }
 
-    /// The topology of consumer `queue`, fed from `(exchange, routing key)` pairs.
-    public static func consumer(_ queue: String, subscribesTo sources: [(exchange: String, routingKey: String)]) -> ConsumerTopology {
+    /// Where events nobody subscribes to end up (the events exchange's alternate exchange), so a
+    /// mandatory publish of such an event is confirmed rather than returned, and nothing vanishes.
+    public static let unroutedExchange = "hotline.unrouted"
+    public static let unroutedQueue = "hotline.unrouted"
+
+    /// The topology of consumer `queue`, fed from `(exchange, routing key)` pairs, with retry tiers
+    /// of the given delays (tests use short ones).
+    public static func consumer(_ queue: String, subscribesTo sources: [(exchange: String, routingKey: String)],
+                                retryDelaysMilliseconds: [Int] = Topology.retryDelaysMilliseconds) -> ConsumerTopology {
         var queues = [Queue(name: queue, messageTTLMilliseconds: nil, deadLetter: (deadExchange, queue), deliveryLimit: deliveryLimit)]
         var bindings = sources.map { Binding(queue: queue, exchange: $0.exchange, routingKey: $0.routingKey) }
         for (tier, delay) in retryDelaysMilliseconds.enumerated() {
@@ -85,6 +100,7 @@ public enum Topology {
         let parking = parkingQueue(of: queue)
         queues.append(Queue(name: parking, messageTTLMilliseconds: nil, deadLetter: nil, deliveryLimit: nil))
         bindings.append(Binding(queue: parking, exchange: deadExchange, routingKey: queue))
-        return ConsumerTopology(consumer: queue, exchanges: exchanges, queues: queues, bindings: bindings)
+        return ConsumerTopology(consumer: queue, exchanges: exchanges, queues: queues, bindings: bindings,
+                                retryDelaysMilliseconds: retryDelaysMilliseconds)
     }
 }

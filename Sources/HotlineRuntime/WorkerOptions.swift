@@ -36,6 +36,10 @@ public struct WorkerOptions: ParsableArguments, Sendable {
             help: ArgumentHelp("Port of the health and metrics endpoint (0 picks a free one).", discussion: "Default: $HOTLINE_HTTP_PORT or 0."))
     public var httpPort: Int?
 
+    @Option(name: .customLong("http-host"),
+            help: ArgumentHelp("Address the health and metrics endpoint binds to.", discussion: "Default: $HOTLINE_HTTP_HOST or 127.0.0.1."))
+    public var httpHost: String?
+
     public init() {}
 
     public func validate() throws {
@@ -81,6 +85,7 @@ public struct WorkerOptions: ParsableArguments, Sendable {
         let lanes = integer(lanes, "HOTLINE_LANES", default: 1, range: 1...64, name: "lanes")
         let prefetch = integer(prefetch, "HOTLINE_PREFETCH", default: 100, range: 1...10_000, name: "prefetch")
         let port = integer(httpPort, "HOTLINE_HTTP_PORT", default: 0, range: 0...65_535, name: "HTTP port")
+        let host = pick(httpHost, "HOTLINE_HTTP_HOST") ?? "127.0.0.1"
         let profile = pick(profile, "HOTLINE_PROFILE") ?? "qidong"
         if !WorkerConfiguration.knownProfiles.contains(profile) {
             problems.append("profile: \(profile) is not one of \(WorkerConfiguration.knownProfiles.joined(separator: ", "))")
@@ -89,7 +94,7 @@ public struct WorkerOptions: ParsableArguments, Sendable {
             throw ValidationError(problems.joined(separator: "\n"))
         }
         return WorkerConfiguration(databaseURL: database!, amqpURL: amqp!, lanes: lanes,
-                                   prefetch: prefetch, profile: profile, httpPort: port)
+                                   prefetch: prefetch, profile: profile, httpHost: host, httpPort: port)
     }
 }
 
@@ -102,5 +107,18 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public var lanes: Int
     public var prefetch: Int
     public var profile: String
+    public var httpHost: String
     public var httpPort: Int
+
+    public init(databaseURL: String, amqpURL: String, lanes: Int = 1, prefetch: Int = 100, profile: String = "qidong",
+                httpHost: String = "127.0.0.1", httpPort: Int = 0) {
+        self.databaseURL = databaseURL
+        self.amqpURL = amqpURL
+        self.lanes = lanes
+        self.prefetch = prefetch
+        self.profile = profile
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+    }
 }
+

@@ -19,6 +19,6 @@ struct Routing: AsyncParsableCommand {
     func run() async throws {
         JSONLogHandler.bootstrap()
         let configuration = try options.resolve(environment: ProcessInfo.processInfo.environment)
-        await WorkerProcess(kind: .routing, configuration: configuration).run()
+        try await WorkerProcess(kind: .routing, configuration: configuration).run()
     }
 }

@@ -19,6 +19,6 @@ struct Scoring: AsyncParsableCommand {
     func run() async throws {
         JSONLogHandler.bootstrap()
         let configuration = try options.resolve(environment: ProcessInfo.processInfo.environment)
-        await WorkerProcess(kind: .scoring, configuration: configuration).run()
+        try await WorkerProcess(kind: .scoring, configuration: configuration).run()
     }
 }

@@ -111,27 +111,3 @@ struct CalendarCommand: ParsableCommand {
         }
     }
 }
-
-// Hotlinectl's discussion promises "bad arguments get one clear line and exit status 2", while
-// ArgumentParser's own usage errors (a missing option value, ...) print usage and exit 64. This
-// entry point keeps every other behaviour (help, versions, ExitCode) and turns those into one line
-// on standard error and exit status 2.
-extension Hotlinectl {
-    static func main() async {
-        do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            if exitCode(for: error).rawValue == ExitCode.validationFailure.rawValue {
-                let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
-                FileHandle.standardError.write(Data("hotlinectl: \(line) (see --help)\n".utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
-        }
-    }
-}

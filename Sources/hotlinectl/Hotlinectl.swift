@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import AMQPClient
 import PostgresClient
 
@@ -12,7 +13,7 @@ struct Hotlinectl: AsyncParsableCommand {
         (`eval "$(ops/services env)"` sets them for the local servers). Bad arguments get one
         clear line and exit status 2.
         """,
-        subcommands: [Versions.self, CalendarCommand.self, DeadlineCommand.self, ProfilesCommand.self, Bench.self]
+        subcommands: [Versions.self, CalendarCommand.self, DeadlineCommand.self, ProfilesCommand.self, Migrate.self, DLQ.self, Bench.self]
     )
 }
 
@@ -22,5 +23,34 @@ struct Versions: ParsableCommand {
     func run() {
         print("libpq \(LibPQ.version)")
         print("rabbitmq-c \(RabbitMQC.version)")
+    }
+}
+
+// Hotlinectl's discussion promises "bad arguments get one clear line and exit status 2", while
+// ArgumentParser's own usage errors (a missing option value, ...) print usage and exit 64. This
+// entry point keeps every other behaviour (help, versions, ExitCode) and turns those into one line
+// on standard error and exit status 2.
+// UsageError (a wrong value the command itself found) is one line and exit status 2 too.
+extension Hotlinectl {
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if let usage = error as? UsageError {
+                FileHandle.standardError.write(Data("hotlinectl: \(usage)\n".utf8))
+                Foundation.exit(2)
+            }
+            if exitCode(for: error).rawValue == ExitCode.validationFailure.rawValue {
+                let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
+                FileHandle.standardError.write(Data("hotlinectl: \(line) (see --help)\n".utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
     }
 }

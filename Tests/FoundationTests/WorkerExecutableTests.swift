@@ -67,7 +67,7 @@ import Testing
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
             #expect(object?["level"] != nil && object?["msg"] != nil, "not a JSON log line: \(line)")
         }
-        #expect(text.contains("\"stopping\""))
+        #expect(text.contains("\"stopped before starting\"") || text.contains("\"stopped\""))
     }
 }
 

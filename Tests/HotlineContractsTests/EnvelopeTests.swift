@@ -62,6 +62,12 @@ struct Ping: MessageContract, Equatable {
 }
 
 @Suite struct TopologyTests {
+    @Test func retryDelaysCanBeShortenedForTests() {
+        let topology = Topology.consumer("t", subscribesTo: [], retryDelaysMilliseconds: [100, 200])
+        #expect(topology.queues.compactMap(\.messageTTLMilliseconds) == [100, 200])
+        #expect(topology.retryDelaysMilliseconds == [100, 200])
+    }
+
     @Test func aConsumerHasItsQueueRetryTiersAndParking() {
         let topology = Topology.consumer("routing", subscribesTo: [(Topology.eventsExchange, "workorder.received")])
         #expect(topology.queues.map(\.name) == ["routing", "routing.retry.1", "routing.retry.2", "routing.retry.3", "routing.dead"])
@@ -79,6 +85,8 @@ struct Ping: MessageContract, Equatable {
         #expect(topology.bindings.contains(.init(queue: "routing", exchange: "hotline.events", routingKey: "workorder.received")))
         #expect(topology.bindings.contains(.init(queue: "routing.dead", exchange: "hotline.dead", routingKey: "routing")))
         #expect(topology.bindings.contains(.init(queue: "routing.retry.2", exchange: "hotline.retry", routingKey: "routing.retry.2")))
-        #expect(Set(topology.exchanges.map(\.name)) == ["hotline.intake", "hotline.events", "hotline.retry", "hotline.dead"])
+        #expect(Set(topology.exchanges.map(\.name)) == ["hotline.intake", "hotline.events", "hotline.retry", "hotline.dead", "hotline.unrouted"])
+        #expect(topology.exchanges.first { $0.name == "hotline.events" }?.alternateExchange == "hotline.unrouted")
+        #expect(Topology.unroutedBinding == .init(queue: "hotline.unrouted", exchange: "hotline.unrouted", routingKey: ""))
     }
 }

@@ -250,3 +250,7 @@ CREATE TABLE rejected_submissions (
     received_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX rejected_submissions_message ON rejected_submissions (message_id) WHERE message_id IS NOT NULL;
+
+-- One open row per parked message and consumer: a redelivered failure does not park twice.
+CREATE UNIQUE INDEX parked_messages_once ON parked_messages (consumer, message_id)
+    WHERE replayed_at IS NULL AND purged_at IS NULL AND message_id IS NOT NULL;

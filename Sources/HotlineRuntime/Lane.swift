@@ -1,0 +1,373 @@
+import AMQPClient
+import Foundation
+import HotlineContracts
+import HotlineStore
+import Logging
+import PostgresClient
+
+/// One consumer lane: a thread of its own that owns one AMQP connection and one PostgreSQL
+/// connection for its whole life.
+///
+/// Each turn it takes up to `prefetch` deliveries and, in **one transaction**, records each message
+/// id in the inbox (a duplicate does nothing), applies the handler inside a savepoint (so one
+/// failing message does not undo its batch-mates), and records parked messages; it commits once,
+/// publishes retry and parking copies with confirms, then acknowledges the batch with one
+/// multiple-ack. A crash anywhere before the ack redelivers the batch, and the inbox absorbs it.
+///
+/// The database or the broker being down is not a message failure: the lane holds its batch,
+/// reconnects, and tries again without burning retries.
+public final class Lane: @unchecked Sendable {
+    // @unchecked Sendable: the connections are created and touched only by the lane's own thread;
+    // the stop flag lives in `StoppableThread`, under its lock.
+
+    public struct Configuration: Sendable {
+        public var worker: String
+        public var index: Int
+        public var topology: Topology.ConsumerTopology
+        public var databaseURL: String
+        public var amqpURL: String
+        public var prefetch: Int
+        /// How long to wait for more deliveries after the first of a batch.
+        public var linger: Duration = .milliseconds(2)
+        public var reconnectPolicy: ReconnectPolicy = ReconnectPolicy(giveUpAfter: nil)
+        /// Fault tests only: SIGKILL the process after this many committed batches, before the ack.
+        var faultAfterCommit: FaultTrigger? = nil
+
+        public init(worker: String, index: Int, topology: Topology.ConsumerTopology, databaseURL: String,
+                    amqpURL: String, prefetch: Int) {
+            self.worker = worker
+            self.index = index
+            self.topology = topology
+            self.databaseURL = databaseURL
+            self.amqpURL = amqpURL
+            self.prefetch = prefetch
+        }
+
+        var consumer: String { topology.consumer }
+        var name: String { "\(worker)-lane-\(index)" }
+    }
+
+    /// Headers the runtime writes on retry and parking copies.
+    public enum Header {
+        public static let attempt = "x-hotline-attempt"
+        public static let reason = "x-hotline-reason"
+        public static let consumer = "x-hotline-consumer"
+        public static let error = "x-hotline-error"
+    }
+
+    public let configuration: Configuration
+    private let handler: any MessageHandler
+    private let clock: any HotlineClock
+    private let metrics: RuntimeMetrics
+    private var logger: Logger
+    private let thread: StoppableThread
+
+
+    /// Connected to both servers and consuming (feeds `/readyz`); lane thread only.
+    private var ready = false {
+        didSet { if ready != oldValue { metrics.laneReady(ready) } }
+    }
+
+    private var amqp: RecoveringAMQPConnection!
+    private var database: PostgresConnection!
+
+    public init(configuration: Configuration, handler: any MessageHandler, clock: any HotlineClock = SystemClock(),
+                metrics: RuntimeMetrics) {
+        self.configuration = configuration
+        self.handler = handler
+        self.clock = clock
+        self.metrics = metrics
+        self.thread = StoppableThread(name: configuration.name)
+        var logger = Logger(label: configuration.worker)
+        logger[metadataKey: "hotline.lane"] = "\(configuration.index)"
+        logger[metadataKey: "hotline.consumer"] = "\(configuration.consumer)"
+        self.logger = logger
+    }
+
+    // MARK: - Life cycle (any thread)
+
+    /// Starts the lane's thread; connecting happens there.
+    public func start() {
+        thread.start(logger: logger) { try self.runLoop() }
+    }
+
+    /// Asks it to stop taking work; what it holds is finished, committed and acknowledged.
+    public func requestStop() { thread.requestStop() }
+
+    var isStopRequested: Bool { thread.isStopRequested }
+
+    /// Blocks until its thread ends; rethrows what stopped it.
+    public func waitUntilFinished() throws { try thread.waitUntilFinished() }
+
+    // MARK: - The loop (lane thread)
+
+    private func runLoop() throws {
+        logger.info("lane starting")
+        database = try connectPostgres(url: configuration.databaseURL, name: configuration.name,
+                                       policy: configuration.reconnectPolicy, logger: logger) { self.isStopRequested }
+        let topology = configuration.topology
+        let prefetch = UInt16(clamping: configuration.prefetch)
+        amqp = try RecoveringAMQPConnection(
+            url: configuration.amqpURL, connectionName: configuration.name, policy: configuration.reconnectPolicy,
+            cancellation: thread.cancellation,
+            onEvent: { [unowned self, logger, metrics] event in
+                switch event {
+                case .connectionLost(let error):
+                    self.ready = false
+                    logger.warning("broker connection lost", metadata: ["hotline.error": "\(error)"])
+                case .attemptFailed(let attempt, let error, let delay):
+                    logger.warning("broker reconnect failed", metadata: [
+                        "hotline.attempt": "\(attempt)", "hotline.error": "\(error)", "hotline.retry_in": "\(delay)"])
+                case .recovered(let reconnects):
+                    metrics.reconnected(server: "amqp")
+                    self.ready = true
+                    logger.info("broker connection recovered", metadata: ["hotline.reconnects": "\(reconnects)"])
+                }
+            },
+            setup: { connection in
+                try TopologyDeclarer.declare(topology, on: connection)
+                try connection.setPrefetch(prefetch)
+                _ = try connection.consume(queue: topology.mainQueue)
+            })
+        defer {
+            amqp.close()
+            database.close()
+            logger.info("lane stopped")
+        }
+        ready = true
+        defer { ready = false }
+        logger.info("lane consuming")
+        while !isStopRequested {
+            let batch = try collectBatch()
+            if batch.isEmpty { continue }
+            try process(batch)
+        }
+    }
+
+    /// Up to `prefetch` deliveries: waits at most half a second for the first (so stop requests
+    /// and heartbeats are serviced), then only `linger` for the rest.
+    private func collectBatch() throws -> [Delivery] {
+        guard let first = try amqp.nextDelivery(timeout: .milliseconds(500)) else { return [] }
+        var batch = [first]
+        let reconnects = amqp.reconnects
+        while batch.count < configuration.prefetch, let next = try amqp.nextDelivery(timeout: configuration.linger) {
+            batch.append(next)
+        }
+        // A recovery while collecting voids the earlier tags: the broker redelivers those.
+        return amqp.reconnects == reconnects ? batch : []
+    }
+
+    // MARK: - One batch
+
+    enum Outcome {
+        case applied
+        case duplicate
+        case retry(tier: Int, error: String)
+        case park(reason: String)
+    }
+
+    struct Item {
+        var delivery: Delivery
+        var message: IncomingMessage?
+        var outcome: Outcome?
+    }
+
+    private func process(_ deliveries: [Delivery]) throws {
+        metrics.batch(size: deliveries.count)
+        var items = deliveries.map(prepare)
+        let reconnects = amqp.reconnects
+        try commit(&items)
+        configuration.faultAfterCommit?.tick()
+        // The broker connection broke while we were committing: the broker redelivers the batch,
+        // and the inbox turns what we just committed into duplicates.
+        guard amqp.reconnects == reconnects else { return }
+        try settle(items)
+    }
+
+    /// Reads what the runtime needs from a delivery; a body that is not an envelope is parked.
+    private func prepare(_ delivery: Delivery) -> Item {
+        let header: EnvelopeHeader
+        do {
+            header = try Contracts.header(of: delivery.body)
+        } catch {
+            return Item(delivery: delivery, message: nil, outcome: .park(reason: "unreadable envelope: \(error)"))
+        }
+        let messageId = delivery.properties.messageId.flatMap { $0.isEmpty ? nil : $0 } ?? header.id.uuidString
+        let attempt = delivery.properties.headers[Header.attempt]?.intValue.map { Int($0) } ?? 0
+        let message = IncomingMessage(delivery: delivery, messageId: messageId, header: header, attempt: attempt)
+        return Item(delivery: delivery, message: message, outcome: nil)
+    }
+
+    /// The batch transaction. Retries the whole transaction (with backoff) while the database is
+    /// unreachable, servicing the broker connection meanwhile.
+    private func commit(_ items: inout [Item]) throws {
+        var attempt = 0
+        while true {
+            var working = items
+            let started = ContinuousClock.now
+            do {
+                try database.withTransaction { tx in
+                    try self.apply(&working, in: tx)
+                }
+                metrics.committed(seconds: seconds(ContinuousClock.now - started))
+                items = working
+                return
+            } catch let error where isConnectionFailure(error) {
+                attempt += 1
+                metrics.reconnected(server: "postgres")
+                let delay = configuration.reconnectPolicy.delay(beforeAttempt: attempt, random: .random(in: 0...1))
+                logger.warning("database unavailable; holding the batch", metadata: [
+                    "hotline.error": "\(error)", "hotline.batch": "\(items.count)", "hotline.retry_in": "\(delay)"])
+                if isStopRequested {
+                    // Stopping while the database is down: the batch stays unacked and the broker
+                    // redelivers it to whichever lane runs next.
+                    throw error
+                }
+                try waitServicingBroker(delay)
+            } catch {
+                // Not a message's fault that we can pin down (the commit itself failed): every
+                // message of the batch takes the retry path, so nothing is lost and nothing loops.
+                logger.error("batch transaction failed", metadata: ["hotline.error": "\(error)"])
+                for index in items.indices where items[index].message != nil {
+                    items[index].outcome = failureOutcome(for: items[index].message!, error: "\(error)")
+                }
+                return
+            }
+        }
+    }
+
+    private func apply(_ items: inout [Item], in tx: PostgresConnection) throws {
+        let consumer = configuration.consumer
+        let now = clock.now()
+        for index in items.indices {
+            guard let message = items[index].message else { continue }
+            try tx.execute("SAVEPOINT hotline_message")
+            do {
+                guard try Inbox.record(consumer: consumer, messageId: message.messageId, on: tx) else {
+                    try tx.execute("RELEASE SAVEPOINT hotline_message")
+                    items[index].outcome = .duplicate
+                    continue
+                }
+                let started = ContinuousClock.now
+                var messageLogger = logger
+                messageLogger[metadataKey: "hotline.message.id"] = "\(message.messageId)"
+                if let workOrder = message.header.workOrderId {
+                    messageLogger[metadataKey: "hotline.work_order.id"] = "\(workOrder)"
+                }
+                try handler.handle(message, context: HandlerContext(connection: tx, consumer: consumer, now: now, logger: messageLogger))
+                metrics.handled(seconds: seconds(ContinuousClock.now - started))
+                try tx.execute("RELEASE SAVEPOINT hotline_message")
+                items[index].outcome = .applied
+            } catch let error where isConnectionFailure(error) {
+                throw error
+            } catch let invalid as InvalidMessage {
+                try tx.execute("ROLLBACK TO SAVEPOINT hotline_message")
+                items[index].outcome = .park(reason: invalid.reason)
+            } catch {
+                try tx.execute("ROLLBACK TO SAVEPOINT hotline_message")
+                items[index].outcome = failureOutcome(for: message, error: "\(error)")
+                logger.warning("handler failed", metadata: [
+                    "hotline.message.id": "\(message.messageId)", "hotline.attempt": "\(message.attempt)",
+                    "hotline.error": "\(String(describing: error).prefix(300))"])
+            }
+        }
+        // Every message parked from this batch gets its row in the same transaction.
+        for item in items {
+            guard case .park(let reason)? = item.outcome else { continue }
+            try ParkedMessages.record(
+                consumer: consumer, messageId: item.message?.messageId ?? item.delivery.properties.messageId,
+                type: item.message?.type ?? item.delivery.properties.type, reason: reason,
+                attempts: item.message?.attempt ?? 0, headers: plainHeaders(item.delivery), body: item.delivery.body, on: tx)
+        }
+    }
+
+    private func failureOutcome(for message: IncomingMessage, error: String) -> Outcome {
+        let tiers = configuration.topology.retryDelaysMilliseconds.count
+        if message.attempt < tiers { return .retry(tier: message.attempt, error: error) }
+        return .park(reason: "failed \(message.attempt + 1) times; last error: \(error.prefix(300))")
+    }
+
+    /// Publishes retry and parking copies with confirms, then acks. A delivery whose copy was not
+    /// confirmed is requeued instead of acked, so it is neither lost nor acked twice.
+    private func settle(_ items: [Item]) throws {
+        var copies: [OutgoingMessage] = []
+        var copyOwner: [Int] = []
+        for (index, item) in items.enumerated() {
+            switch item.outcome {
+            case .retry(let tier, let error)?:
+                copies.append(copy(of: item.delivery, exchange: Topology.retryExchange,
+                                   routingKey: configuration.topology.retryRoutingKey(tier: tier),
+                                   extra: [Header.attempt: .int(Int64(tier + 1)), Header.error: .string(String(error.prefix(300)))]))
+                copyOwner.append(index)
+            case .park(let reason)?:
+                copies.append(copy(of: item.delivery, exchange: Topology.deadExchange, routingKey: configuration.consumer,
+                                   extra: [Header.reason: .string(reason), Header.consumer: .string(configuration.consumer)]))
+                copyOwner.append(index)
+            default:
+                break
+            }
+        }
+        var requeue = Set<Int>()
+        if !copies.isEmpty {
+            let outcomes = try amqp.publish(copies, timeout: .seconds(30))
+            for (position, outcome) in outcomes.enumerated() where !outcome.isConfirmed {
+                requeue.insert(copyOwner[position])
+            }
+        }
+        for item in items {
+            switch item.outcome {
+            case .applied?: metrics.message(outcome: "applied")
+            case .duplicate?: metrics.message(outcome: "duplicate")
+            case .retry?: metrics.message(outcome: "retried")
+            case .park?: metrics.message(outcome: "parked")
+            case nil: break
+            }
+        }
+        let lastTag = items.map(\.delivery.deliveryTag).max() ?? 0
+        if requeue.isEmpty {
+            try amqp.ack(lastTag, multiple: true)
+        } else {
+            for (index, item) in items.enumerated() {
+                if requeue.contains(index) {
+                    try amqp.nack(item.delivery.deliveryTag, requeue: true)
+                } else {
+                    try amqp.ack(item.delivery.deliveryTag)
+                }
+            }
+        }
+    }
+
+    private func copy(of delivery: Delivery, exchange: String, routingKey: String, extra: [String: AMQPValue]) -> OutgoingMessage {
+        var properties = delivery.properties
+        properties.persistent = true
+        for (key, value) in extra { properties.headers[key] = value }
+        // The broker's own bookkeeping headers describe the old path, not the copy.
+        properties.headers["x-death"] = nil
+        properties.headers["x-delivery-count"] = nil
+        return OutgoingMessage(exchange: exchange, routingKey: routingKey, body: delivery.body, properties: properties, mandatory: true)
+    }
+
+    private func plainHeaders(_ delivery: Delivery) -> [String: String] {
+        var headers: [String: String] = [:]
+        for (key, value) in delivery.properties.headers where key != "x-death" {
+            headers[key] = value.stringValue ?? value.intValue.map(String.init) ?? "\(value)"
+        }
+        if let type = delivery.properties.type { headers["type"] = type }
+        headers["routing_key"] = delivery.routingKey
+        headers["exchange"] = delivery.exchange
+        return headers
+    }
+
+    /// Sleeps `delay` in short slices, servicing the broker connection (heartbeats) meanwhile.
+    /// Deliveries cannot arrive beyond the prefetch we already hold unacked.
+    private func waitServicingBroker(_ delay: Duration) throws {
+        let until = ContinuousClock.now + delay
+        while ContinuousClock.now < until {
+            if let stray = try amqp.nextDelivery(timeout: .milliseconds(200)) {
+                // More than the batch arrived (the batch was smaller than the prefetch): give it
+                // back; it is redelivered in order after this batch.
+                try amqp.nack(stray.deliveryTag, requeue: true)
+            }
+        }
+    }
+}
