@@ -135,7 +135,7 @@ let package = Package(
         // Tests
         .target(
             name: "HotlineTestSupport",
-            dependencies: ["PostgresClient", "AMQPClient"],
+            dependencies: ["PostgresClient", "AMQPClient", "HotlineRuntime"],
             path: "Tests/HotlineTestSupport",
             swiftSettings: swiftSettings
         ),

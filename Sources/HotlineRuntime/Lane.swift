@@ -16,7 +16,7 @@ import PostgresClient
 ///
 /// The database or the broker being down is not a message failure: the lane holds its batch,
 /// reconnects, and tries again without burning retries.
-public final class Lane: @unchecked Sendable {
+public final class Lane: ThreadOwner, @unchecked Sendable {
     // @unchecked Sendable: the connections are created and touched only by the lane's own thread;
     // the stop flag lives in `StoppableThread`, under its lock.
 
@@ -59,8 +59,8 @@ public final class Lane: @unchecked Sendable {
     private let handler: any MessageHandler
     private let clock: any HotlineClock
     private let metrics: RuntimeMetrics
-    private var logger: Logger
-    private let thread: StoppableThread
+    let logger: Logger
+    let thread: StoppableThread
 
 
     /// Connected to both servers and consuming (feeds `/readyz`); lane thread only.
@@ -86,22 +86,10 @@ public final class Lane: @unchecked Sendable {
 
     // MARK: - Life cycle (any thread)
 
-    /// Starts the lane's thread; connecting happens there.
-    public func start() {
-        thread.start(logger: logger) { try self.runLoop() }
-    }
-
-    /// Asks it to stop taking work; what it holds is finished, committed and acknowledged.
-    public func requestStop() { thread.requestStop() }
-
-    var isStopRequested: Bool { thread.isStopRequested }
-
-    /// Blocks until its thread ends; rethrows what stopped it.
-    public func waitUntilFinished() throws { try thread.waitUntilFinished() }
 
     // MARK: - The loop (lane thread)
 
-    private func runLoop() throws {
+    func runLoop() throws {
         logger.info("lane starting")
         database = try connectPostgres(url: configuration.databaseURL, name: configuration.name,
                                        policy: configuration.reconnectPolicy, logger: logger) { self.isStopRequested }
@@ -110,20 +98,7 @@ public final class Lane: @unchecked Sendable {
         amqp = try RecoveringAMQPConnection(
             url: configuration.amqpURL, connectionName: configuration.name, policy: configuration.reconnectPolicy,
             cancellation: thread.cancellation,
-            onEvent: { [unowned self, logger, metrics] event in
-                switch event {
-                case .connectionLost(let error):
-                    self.ready = false
-                    logger.warning("broker connection lost", metadata: ["hotline.error": "\(error)"])
-                case .attemptFailed(let attempt, let error, let delay):
-                    logger.warning("broker reconnect failed", metadata: [
-                        "hotline.attempt": "\(attempt)", "hotline.error": "\(error)", "hotline.retry_in": "\(delay)"])
-                case .recovered(let reconnects):
-                    metrics.reconnected(server: "amqp")
-                    self.ready = true
-                    logger.info("broker connection recovered", metadata: ["hotline.reconnects": "\(reconnects)"])
-                }
-            },
+            onEvent: brokerEvents(logger: logger, metrics: metrics) { [unowned self] up in self.ready = up },
             setup: { connection in
                 try TopologyDeclarer.declare(topology, on: connection)
                 try connection.setPrefetch(prefetch)

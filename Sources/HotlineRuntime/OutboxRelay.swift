@@ -12,7 +12,7 @@ import PostgresClient
 ///
 /// If the relay dies after publishing and before its commit, the rows are published again by the
 /// next claim: consumers' inboxes absorb the duplicates.
-public final class OutboxRelay: @unchecked Sendable {
+public final class OutboxRelay: ThreadOwner, @unchecked Sendable {
     // @unchecked Sendable: the connections are touched only by the relay's own thread; the stop
     // flag is lock-protected.
 
@@ -38,8 +38,8 @@ public final class OutboxRelay: @unchecked Sendable {
 
     public let configuration: Configuration
     private let metrics: RuntimeMetrics
-    private let logger: Logger
-    private let thread: StoppableThread
+    let logger: Logger
+    let thread: StoppableThread
 
     private var database: PostgresConnection!
     private var amqp: RecoveringAMQPConnection!
@@ -53,31 +53,14 @@ public final class OutboxRelay: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Starts the relay's thread; connecting happens there.
-    public func start() {
-        thread.start(logger: logger) { try self.runLoop() }
-    }
 
-    /// Asks it to stop taking work; what it holds is finished, committed and acknowledged.
-    public func requestStop() { thread.requestStop() }
-
-    var isStopRequested: Bool { thread.isStopRequested }
-
-    /// Blocks until its thread ends; rethrows what stopped it.
-    public func waitUntilFinished() throws { try thread.waitUntilFinished() }
-
-    private func runLoop() throws {
+    func runLoop() throws {
         database = try connectPostgres(url: configuration.databaseURL, name: configuration.name,
                                        policy: configuration.reconnectPolicy, logger: logger) { self.isStopRequested }
         amqp = try RecoveringAMQPConnection(
             url: configuration.amqpURL, connectionName: configuration.name, policy: configuration.reconnectPolicy,
             cancellation: thread.cancellation,
-            onEvent: { [logger, metrics] event in
-                if case .recovered = event { metrics.reconnected(server: "amqp") }
-                if case .connectionLost(let error) = event {
-                    logger.warning("broker connection lost", metadata: ["hotline.error": "\(error)"])
-                }
-            },
+            onEvent: brokerEvents(logger: logger, metrics: metrics),
             setup: { connection in try TopologyDeclarer.declareExchanges(on: connection) })
         defer {
             amqp.close()

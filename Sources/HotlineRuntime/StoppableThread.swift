@@ -47,3 +47,45 @@ final class StoppableThread: @unchecked Sendable {
         if let failure = lock.withLock({ failure }) { throw failure }
     }
 }
+
+/// What owns a `StoppableThread` and runs its loop there: the lanes and the relay.
+protocol ThreadOwner: AnyObject, Sendable {
+    var thread: StoppableThread { get }
+    var logger: Logger { get }
+    func runLoop() throws
+}
+
+extension ThreadOwner {
+    /// Starts the thread; connecting happens there.
+    func start() {
+        thread.start(logger: logger) { [self] in try self.runLoop() }
+    }
+
+    /// Asks it to stop taking work; what it holds is finished, committed and acknowledged.
+    func requestStop() { thread.requestStop() }
+
+    var isStopRequested: Bool { thread.isStopRequested }
+
+    /// Blocks until its thread ends; rethrows what stopped it.
+    func waitUntilFinished() throws { try thread.waitUntilFinished() }
+}
+
+/// Logs a recovering broker connection's events, counts its reconnects, and tells `onState`
+/// whether the connection is up.
+func brokerEvents(logger: Logger, metrics: RuntimeMetrics,
+                  onState: @escaping (Bool) -> Void = { _ in }) -> (RecoveryEvent) -> Void {
+    { event in
+        switch event {
+        case .connectionLost(let error):
+            onState(false)
+            logger.warning("broker connection lost", metadata: ["hotline.error": "\(error)"])
+        case .attemptFailed(let attempt, let error, let delay):
+            logger.warning("broker reconnect failed", metadata: [
+                "hotline.attempt": "\(attempt)", "hotline.error": "\(error)", "hotline.retry_in": "\(delay)"])
+        case .recovered(let reconnects):
+            metrics.reconnected(server: "amqp")
+            onState(true)
+            logger.info("broker connection recovered", metadata: ["hotline.reconnects": "\(reconnects)"])
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import AMQPClient
 import ArgumentParser
 import Foundation
+import HotlineRuntime
 
 /// `hotlinectl amqp` (to be `hotlinectl bench amqp`): AMQP throughput of our client beside pika.
 struct BenchAMQP: ParsableCommand {
@@ -141,19 +142,13 @@ enum AMQPBench {
     }
 
     static func pika(_ shape: String, url: String, queue: String, messages: Int, script: String) throws -> (rate: Double, version: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, shape, "--url", url, "--queue", queue, "--messages", String(messages),
-                             "--batch", String(batch), "--body-size", String(bodySize)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+        let result = try Subprocess.run("/usr/bin/env", ["python3", script, shape, "--url", url, "--queue", queue,
+                                                         "--messages", String(messages), "--batch", String(batch),
+                                                         "--body-size", String(bodySize)])
+        guard result.status == 0,
+              let json = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
               let rate = json["rate"] as? Double else {
-            throw Failure(description: "\(script) \(shape) failed (exit \(process.terminationStatus)); is pika installed? "
+            throw Failure(description: "\(script) \(shape) failed (exit \(result.status)); is pika installed? "
                 + "python3 -m pip install -r ops/requirements-test.txt")
         }
         return (rate, "pika \(json["pika"] as? String ?? "")")

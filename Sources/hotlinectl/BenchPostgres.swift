@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HotlineRuntime
 import PostgresClient
 #if canImport(Glibc)
 import Glibc
@@ -138,7 +139,8 @@ enum PostgresBench {
 
         // Not Foundation's Process: its children inherit this process's blocked signal mask, and
         // pgbench's -T timer (SIGALRM) then never fires.
-        let (status, text) = try spawnAndWait(pgbenchPath, arguments, environment: environment)
+        let result = try Subprocess.run(pgbenchPath, arguments, environment: environment)
+        let (status, text) = (result.status, result.stdout + result.stderr)
         guard status == 0 else {
             throw Failure(description: "pgbench exited \(status): \(text.suffix(500))")
         }
@@ -156,52 +158,4 @@ enum PostgresBench {
         let middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
-}
-
-/// Runs `executable` with no signal blocked, stdin from /dev/null and stdout/stderr into a
-/// temporary file; waits with `waitpid` and returns the exit status and the output.
-private func spawnAndWait(_ executable: String, _ arguments: [String],
-                          environment: [String: String]) throws -> (Int32, String) {
-    let outputPath = FileManager.default.temporaryDirectory
-        .appendingPathComponent("hotline-spawn-\(UUID().uuidString).log").path
-    defer { try? FileManager.default.removeItem(atPath: outputPath) }
-
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var noSignals = sigset_t()
-    sigemptyset(&noSignals)
-    posix_spawnattr_setsigmask(&attributes, &noSignals)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for signal in [SIGALRM, SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2] {
-        sigaddset(&defaults, signal)
-    }
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-    let argv = ([executable] + arguments).map { strdup($0) }
-    defer { argv.forEach { free($0) } }
-    let envp = environment.map { strdup("\($0.key)=\($0.value)") }
-    defer { envp.forEach { free($0) } }
-
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], envp + [nil])
-    guard spawned == 0 else {
-        throw PostgresBench.Failure(description: "could not start \(executable): error \(spawned)")
-    }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 {
-        if errno != EINTR { break }
-    }
-    let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-    let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return (exitStatus, output)
 }
