@@ -6,8 +6,8 @@ import Logging
 /// shape of every lane and relay. `cancellation` is handed to recovering connections so a stop
 /// request also ends a reconnect loop.
 final class StoppableThread: @unchecked Sendable {
-    // @unchecked Sendable: `stopRequested` and `failure` are guarded by `lock`; the rest is
-    // immutable after init.
+    // @unchecked Sendable: `stopRequested` and `failure` are guarded by `lock`; `onFinish` is set
+    // before `start` and only read by the thread afterwards; the rest is immutable after init.
     let name: String
     let cancellation = RecoveryCancellation()
     private let lock = NSLock()
@@ -17,16 +17,23 @@ final class StoppableThread: @unchecked Sendable {
 
     init(name: String) { self.name = name }
 
-    /// Runs `body` on a new thread; an error it throws is logged and kept for `waitUntilFinished`.
+    /// Called once the body has returned (from the thread), e.g. to wake a watcher.
+    var onFinish: (@Sendable () -> Void)?
+
+    /// Runs `body` on a new thread; an error it throws is logged and kept for `waitUntilFinished`,
+    /// unless a stop was requested (a reconnect loop cancelled by the stop is not a failure).
     func start(logger: Logger, _ body: @escaping @Sendable () throws -> Void) {
         let thread = Thread { [self] in
             do {
                 try body()
+            } catch where isStopRequested {
+                logger.info("\(name) stopped while it was (re)connecting")
             } catch {
                 lock.withLock { failure = error }
                 logger.error("\(name) stopped by an error", metadata: ["hotline.error": "\(error)"])
             }
             finished.signal()
+            onFinish?()
         }
         thread.name = name
         thread.stackSize = 4 << 20

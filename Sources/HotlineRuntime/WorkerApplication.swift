@@ -144,24 +144,25 @@ struct ThreadsService: Service {
     let logger: Logger
 
     func run() async throws {
-        relay.start()
-        lanes.forEach { $0.start() }
-        let lanes = self.lanes, relay = self.relay
+        // Whichever thread ends first (a stop request, or a failure) brings the others down.
+        let firstFinished = DispatchSemaphore(value: 0)
+        let owners: [any ThreadOwner] = lanes + [relay]
+        for owner in owners {
+            owner.thread.onFinish = { firstFinished.signal() }
+            owner.start()
+        }
         try await withGracefulShutdownHandler {
             try await runOnThread(name: "hotline-threads-watch") {
+                firstFinished.wait()
+                owners.forEach { $0.requestStop() }
                 var firstError: (any Error)?
-                for lane in lanes {
-                    do { try lane.waitUntilFinished() } catch { firstError = firstError ?? error }
-                    // One lane ended: the rest must not keep going alone.
-                    lanes.forEach { $0.requestStop() }
+                for owner in owners {
+                    do { try owner.waitUntilFinished() } catch { firstError = firstError ?? error }
                 }
-                relay.requestStop()
-                do { try relay.waitUntilFinished() } catch { firstError = firstError ?? error }
                 if let firstError { throw firstError }
             }
         } onGracefulShutdown: {
-            lanes.forEach { $0.requestStop() }
-            relay.requestStop()
+            owners.forEach { $0.requestStop() }
         }
         if !Task.isShuttingDownGracefully {
             throw WorkerStopped()

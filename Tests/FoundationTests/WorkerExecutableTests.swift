@@ -71,6 +71,40 @@ import Testing
     }
 }
 
+/// Against the real servers: every worker starts, applies the migrations, serves its endpoint,
+/// stays up, and exits 0 on SIGTERM.
+@Suite(.serialized) struct WorkerFleetTests {
+    @Test(arguments: WorkerKind.allCases)
+    func startsServesAndStopsCleanly(kind: WorkerKind) throws {
+        let url = try TestServers.databaseURL()
+        _ = try TestServers.amqpURL()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-\(kind.rawValue)-\(UUID()).log").path
+        let child = try Shell.start(try Shell.product(kind.executableName), [], environment: ["HOTLINE_DATABASE_URL": url],
+                                    stdout: log, stderr: log)
+        defer { if child.isRunning { child.signal(SIGKILL); child.wait() } }
+        var port: Int?
+        let deadline = Date() + 60
+        while port == nil, Date() < deadline, child.isRunning {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let match = text.firstMatch(of: /"hotline.http.port":"(\d+)"/) { port = Int(match.1) }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let listening = try #require(port, "no endpoint: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        // Still up a while later: nothing in it gave up on its own.
+        Thread.sleep(forTimeInterval: 2)
+        #expect(child.isRunning, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        let health = try Shell.run("/usr/bin/curl", ["-s", "-m", "5", "http://127.0.0.1:\(listening)/healthz"])
+        #expect(health.stdout == "ok\n")
+        let metrics = try Shell.run("/usr/bin/curl", ["-s", "-m", "5", "http://127.0.0.1:\(listening)/metrics"])
+        #expect(metrics.stdout.contains("hotline_outbox_published_total"))
+        child.signal(SIGTERM)
+        #expect(child.wait() == 0)
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(!text.contains("\"level\":\"error\""), "\(text)")
+        #expect(!text.contains("hotline:hotline@"), "a password in the log")
+    }
+}
+
 extension WorkerKind: CustomTestStringConvertible {
     public var testDescription: String { executableName }
 }
