@@ -83,3 +83,31 @@ extension Decoder {
         }
     }
 }
+
+/// A JSON data file with rules (a policy profile, a holiday arrangement): decoded, then checked
+/// for meaning, every problem reported as a `DataFileError`.
+public protocol ValidatedDataFile: Decodable {
+    /// Checks what decoding cannot: ranges, duplicates, consistency.
+    func validate(file: String) throws(DataFileError)
+}
+
+extension ValidatedDataFile {
+    /// Decodes and validates; `file` names the source in errors.
+    public static func load(data: Data, file: String) throws(DataFileError) -> Self {
+        let value: Self
+        do { value = try JSONDecoder().decode(Self.self, from: data) } catch {
+            throw DataFileError.from(error, file: file)
+        }
+        try value.validate(file: file)
+        return value
+    }
+
+    /// Reads, decodes and validates a file.
+    public static func load(contentsOf url: URL) throws(DataFileError) -> Self {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw DataFileError(file: url.path, keyPath: "", problem: "cannot be read")
+        }
+        return try load(data: data, file: url.path)
+    }
+}

@@ -151,7 +151,7 @@ public struct IntakeRules: Hashable, Sendable, Codable {
 }
 
 /// A hotline centre's rules: every time limit, extension rule, SMS wording and scoring scheme.
-public struct PolicyProfile: Hashable, Sendable, Codable {
+public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
     public var id: String
     public var name: String
     public var document: String
@@ -270,25 +270,6 @@ public struct PolicyProfile: Hashable, Sendable, Codable {
         var profiles: [PolicyProfile] = []
         for id in bundledIDs { profiles.append(try bundled(id)) }
         return profiles
-    }
-
-    /// Decodes and validates a profile.
-    public static func load(data: Data, file: String) throws(DataFileError) -> PolicyProfile {
-        let profile: PolicyProfile
-        do { profile = try JSONDecoder().decode(PolicyProfile.self, from: data) } catch {
-            throw DataFileError.from(error, file: file)
-        }
-        try profile.validate(file: file)
-        return profile
-    }
-
-    /// Reads a profile from a file.
-    public static func load(contentsOf url: URL) throws(DataFileError) -> PolicyProfile {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw DataFileError(file: url.path, keyPath: "", problem: "cannot be read")
-        }
-        return try load(data: data, file: url.path)
     }
 
     // MARK: Lookup

@@ -2,7 +2,7 @@ import Foundation
 
 /// One year's State Council holiday arrangement: the days off and the weekend days made working
 /// days (调休). Published each winter for the following year.
-public struct HolidayArrangement: Codable, Hashable, Sendable {
+public struct HolidayArrangement: Codable, Hashable, Sendable, ValidatedDataFile {
     public var year: Int
     /// Days off (statutory holidays and the days joined to them), as announced.
     public var holidays: [LocalDate]
@@ -27,7 +27,12 @@ public struct HolidayArrangement: Codable, Hashable, Sendable {
 
     /// Checks the arrangement's meaning: dates in its year, no duplicates, no day both off and
     /// working, make-up days on weekends. `keyPath` prefixes the key paths of errors.
-    public func validate(file: String, keyPath prefix: String = "") throws(DataFileError) {
+    public func validate(file: String) throws(DataFileError) {
+        try validate(file: file, keyPath: "")
+    }
+
+    /// `validate(file:)` for an arrangement inside a larger file, its errors' key paths under `prefix`.
+    public func validate(file: String, keyPath prefix: String) throws(DataFileError) {
         func at(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
         guard (1949...2200).contains(year) else {
             throw DataFileError(file: file, keyPath: at("year"), problem: "\(year) is not a plausible year")
@@ -58,27 +63,6 @@ public struct HolidayArrangement: Codable, Hashable, Sendable {
                 throw DataFileError(file: file, keyPath: path, problem: "\(date) is a weekday; a make-up working day (调休) must fall on a Saturday or Sunday")
             }
         }
-    }
-
-    /// Reads and validates one year's arrangement (`{"year": 2027, "holidays": [...], "workdays": [...]}`).
-    public static func load(data: Data, file: String) throws(DataFileError) -> HolidayArrangement {
-        let arrangement: HolidayArrangement
-        do {
-            arrangement = try JSONDecoder().decode(HolidayArrangement.self, from: data)
-        } catch {
-            throw DataFileError.from(error, file: file)
-        }
-        try arrangement.validate(file: file)
-        return arrangement
-    }
-
-    /// Reads and validates one year's arrangement from a file.
-    public static func load(contentsOf url: URL) throws(DataFileError) -> HolidayArrangement {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw DataFileError(file: url.path, keyPath: "", problem: "cannot be read")
-        }
-        return try load(data: data, file: url.path)
     }
 }
 
