@@ -2,27 +2,24 @@ import ArgumentParser
 import Foundation
 import HotlineDomain
 
-/// Prints one line on standard error and returns the exit code to throw (2: bad arguments).
-func usageFailure(_ message: String, status: Int32 = 2) -> ExitCode {
-    FileHandle.standardError.write(Data("hotlinectl: \(message)\n".utf8))
-    return ExitCode(status)
-}
+/// A bad argument the command found itself: one line on standard error, exit status 2 (see
+/// `Hotlinectl.main`).
+func usageFailure(_ message: String) -> UsageError { UsageError(message) }
 
-/// Arguments ArgumentParser did not recognise, reported as one line with exit status 2.
-func rejectExtra(_ extra: [String]) throws {
-    if let first = extra.first { throw usageFailure("unexpected argument '\(first)' (see --help)") }
-}
+/// `--arrangement FILE` (repeatable): the bundled calendar plus these years' arrangements.
+struct ArrangementOptions: ParsableArguments {
+    @Option(name: .customLong("arrangement"), help: "Also load this year's arrangement file (JSON); repeatable.")
+    var files: [String] = []
 
-/// The bundled calendar plus any arrangement files given with --arrangement.
-func loadCalendar(extraFiles: [String]) throws -> WorkingCalendar {
-    var calendar: WorkingCalendar
-    do { calendar = try WorkingCalendar.bundled() } catch { throw usageFailure(error.description, status: 1) }
-    for file in extraFiles {
-        do { calendar.replace(try HolidayArrangement.load(contentsOf: URL(fileURLWithPath: file))) } catch {
-            throw usageFailure(error.description)
+    func calendar() throws -> WorkingCalendar {
+        var calendar = try WorkingCalendar.bundled()
+        for file in files {
+            do { calendar.replace(try HolidayArrangement.load(contentsOf: URL(fileURLWithPath: file))) } catch {
+                throw usageFailure(error.description)
+            }
         }
+        return calendar
     }
-    return calendar
 }
 
 func parseDate(_ text: String?, name: String = "DATE") throws -> LocalDate {
@@ -45,14 +42,11 @@ struct CalendarCommand: ParsableCommand {
             discussion: "Dates outside the loaded years are an error (exit status 2), never a guess.")
 
         @Argument(help: "The date, YYYY-MM-DD.") var date: String?
-        @Option(name: .customLong("arrangement"), help: "Also load this year's arrangement file (JSON); repeatable.")
-        var arrangements: [String] = []
-        @Argument(parsing: .allUnrecognized, help: .hidden) var extra: [String] = []
+        @OptionGroup var arrangements: ArrangementOptions
 
         func run() throws {
-            try rejectExtra(extra)
             let day = try parseDate(date)
-            let calendar = try loadCalendar(extraFiles: arrangements)
+            let calendar = try arrangements.calendar()
             do { print(try calendar.isWorkingDay(day)) } catch { throw usageFailure(error.description) }
         }
     }
@@ -65,16 +59,13 @@ struct CalendarCommand: ParsableCommand {
 
         @Argument(help: "The date, YYYY-MM-DD.") var date: String?
         @Argument(help: "Working days to add, 0 or more.") var count: String?
-        @Option(name: .customLong("arrangement"), help: "Also load this year's arrangement file (JSON); repeatable.")
-        var arrangements: [String] = []
-        @Argument(parsing: .allUnrecognized, help: .hidden) var extra: [String] = []
+        @OptionGroup var arrangements: ArrangementOptions
 
         func run() throws {
-            try rejectExtra(extra)
             let day = try parseDate(date)
             guard let count else { throw usageFailure("missing N (working days to add)") }
             guard let n = Int(count), n >= 0 else { throw usageFailure("N '\(count)' is not a whole number of working days (0 or more)") }
-            let calendar = try loadCalendar(extraFiles: arrangements)
+            let calendar = try arrangements.calendar()
             do { print(try calendar.addWorkingDays(n, to: day)) } catch { throw usageFailure(error.description) }
         }
     }
@@ -91,10 +82,8 @@ struct CalendarCommand: ParsableCommand {
             """)
 
         @Argument(help: "The arrangement file.") var file: String?
-        @Argument(parsing: .allUnrecognized, help: .hidden) var extra: [String] = []
 
         func run() throws {
-            try rejectExtra(extra)
             guard let file else { throw usageFailure("missing FILE") }
             let arrangement: HolidayArrangement
             do { arrangement = try HolidayArrangement.load(contentsOf: URL(fileURLWithPath: file)) } catch {

@@ -18,12 +18,9 @@ struct DeadlineCommand: ParsableCommand {
     @Option(help: "Urgency: emergency, majorOutage, basicLiving, general, complex (or 紧急, 基本生活保障, ...).") var urgency: String?
     @Option(name: .customLong("class"), help: "Pingdingshan class: A, B, C or D.") var caseClass: String?
     @Option(help: "When the order was received/dispatched, ISO 8601.") var at: String?
-    @Option(name: .customLong("arrangement"), help: "Also load this year's arrangement file (JSON); repeatable.")
-    var arrangements: [String] = []
-    @Argument(parsing: .allUnrecognized, help: .hidden) var extra: [String] = []
+    @OptionGroup var arrangements: ArrangementOptions
 
     func run() throws {
-        try rejectExtra(extra)
         let loaded = try loadProfile(profile)
         guard let categoryText = category else { throw usageFailure("missing --category") }
         guard let parsedCategory = Category(parsing: categoryText) else {
@@ -44,7 +41,7 @@ struct DeadlineCommand: ParsableCommand {
         }
         guard let at else { throw usageFailure("missing --at (ISO 8601, e.g. 2024-05-06T10:00:00+08:00)") }
         guard let start = ChinaTime.parse(at) else { throw usageFailure("--at '\(at)' is not an ISO 8601 instant") }
-        let calendar = try loadCalendar(extraFiles: arrangements)
+        let calendar = try arrangements.calendar()
         let kind = OrderKind(category: parsedCategory, urgency: parsedUrgency, caseClass: parsedClass)
         let set: DeadlineSet
         do { set = try Deadlines.compute(profile: loaded, kind: kind, start: start, calendar: calendar) } catch {

@@ -27,10 +27,8 @@ struct ProfilesCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the bundled profiles: id, name, source document.")
-        @Argument(parsing: .allUnrecognized, help: .hidden) var extra: [String] = []
 
         func run() throws {
-            try rejectExtra(extra)
             for id in PolicyProfile.bundledIDs {
                 let profile = try loadProfile(id)
                 print("\(profile.id)\t\(profile.name)\t\(profile.document)")
@@ -41,10 +39,8 @@ struct ProfilesCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a profile (bundled name or file path) as validated JSON.")
         @Argument(help: "A bundled profile name or a profile file.") var profile: String?
-        @Argument(parsing: .allUnrecognized, help: .hidden) var extra: [String] = []
 
         func run() throws {
-            try rejectExtra(extra)
             let loaded = try loadProfile(profile)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
