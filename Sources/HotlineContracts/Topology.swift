@@ -12,6 +12,9 @@ public enum Topology {
     /// Parking: key `<queue>`, bound to `<queue>.dead`.
     public static let deadExchange = "hotline.dead"
 
+    /// The consumers (queues) of the fleet's workers; deadline-watch reads timers, not a queue.
+    public static let consumers = ["intake", "routing", "sms-reply", "scoring"]
+
     /// Delays of the retry tiers, in order. After the last, a message is parked.
     public static let retryDelaysMilliseconds: [Int] = [5_000, 60_000, 600_000]
 

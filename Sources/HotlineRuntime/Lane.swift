@@ -184,7 +184,7 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
                 try database.withTransaction { tx in
                     try self.apply(&working, in: tx)
                 }
-                metrics.committed(seconds: seconds(ContinuousClock.now - started))
+                metrics.committed(ContinuousClock.now - started)
                 items = working
                 return
             } catch let error where isConnectionFailure(error) {
@@ -230,7 +230,7 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
                     messageLogger[metadataKey: "hotline.work_order.id"] = "\(workOrder)"
                 }
                 try handler.handle(message, context: HandlerContext(connection: tx, consumer: consumer, now: now, logger: messageLogger))
-                metrics.handled(seconds: seconds(ContinuousClock.now - started))
+                metrics.handled(ContinuousClock.now - started)
                 try tx.execute("RELEASE SAVEPOINT hotline_message")
                 items[index].outcome = .applied
             } catch let error where isConnectionFailure(error) {

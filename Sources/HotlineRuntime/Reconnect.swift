@@ -16,7 +16,7 @@ func connectPostgres(url: String, name: String, policy: ReconnectPolicy, logger:
             if stopRequested() { throw error }
             let delay = policy.delay(beforeAttempt: attempt, random: .random(in: 0...1))
             logger.warning("database not reachable; retrying", metadata: ["hotline.error": "\(error)", "hotline.retry_in": "\(delay)"])
-            Thread.sleep(forTimeInterval: seconds(delay))
+            Thread.sleep(forTimeInterval: delay.inSeconds)
         }
     }
 }
@@ -26,6 +26,9 @@ func isConnectionFailure(_ error: any Error) -> Bool {
     return error.code == .connectionLost || error.code == .connection
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+extension Duration {
+    /// The duration as a number of seconds (for `Thread.sleep` and rates).
+    public var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
 }

@@ -54,8 +54,8 @@ public final class RuntimeMetrics: Sendable {
 
     func message(outcome: String) { messages[outcome]?.increment() }
     func batch(size: Int) { batchSize.record(Double(size)) }
-    func handled(seconds: Double) { handleTime.record(.nanoseconds(Int64(seconds * 1e9))) }
-    func committed(seconds: Double) { commitTime.record(.nanoseconds(Int64(seconds * 1e9))) }
+    func handled(_ duration: Duration) { handleTime.record(duration) }
+    func committed(_ duration: Duration) { commitTime.record(duration) }
     func reconnected(server: String) { reconnects[server]?.increment() }
     func outbox(lagSeconds: Double) { outboxLag.set(lagSeconds) }
     func outbox(published: Int, failed: Int) {

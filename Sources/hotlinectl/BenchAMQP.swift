@@ -106,11 +106,6 @@ enum AMQPBench {
         ]
     }
 
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
 
     static func publishRate(_ connection: AMQPConnection, queue: String, messages: Int) throws -> Double {
         let message = OutgoingMessage(exchange: "", routingKey: queue, body: [UInt8](repeating: UInt8(ascii: "x"), count: bodySize),
@@ -123,7 +118,7 @@ enum AMQPBench {
             guard outcomes.allSatisfy({ $0 == .confirmed }) else { throw Failure(description: "a publish was not confirmed") }
             sent += count
         }
-        return Double(messages) / AMQPBench.seconds(ContinuousClock.now - started)
+        return Double(messages) / (ContinuousClock.now - started).inSeconds
     }
 
     static func consumeRate(_ url: String, queue: String, messages: Int) throws -> Double {
@@ -138,7 +133,7 @@ enum AMQPBench {
             received += 1
             if received % batch == 0 || received == messages { try connection.ack(delivery.deliveryTag, multiple: true) }
         }
-        return Double(messages) / AMQPBench.seconds(ContinuousClock.now - started)
+        return Double(messages) / (ContinuousClock.now - started).inSeconds
     }
 
     static func pika(_ shape: String, url: String, queue: String, messages: Int, script: String) throws -> (rate: Double, version: String) {
@@ -154,7 +149,4 @@ enum AMQPBench {
         return (rate, "pika \(json["pika"] as? String ?? "")")
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

@@ -29,7 +29,7 @@ struct DLQ: ParsableCommand {
             let rows = try ParkedMessages.open(consumer: consumer, limit: limit, on: connection)
             let amqp = try AMQPConnection(url: try broker.url(), connectionName: "hotlinectl-dlq")
             defer { amqp.close() }
-            let consumers = Set(rows.map(\.consumer) + (consumer.map { [$0] } ?? DLQ.knownConsumers)).sorted()
+            let consumers = Set(rows.map(\.consumer) + (consumer.map { [$0] } ?? Topology.consumers)).sorted()
             for name in consumers {
                 let depth = (try? amqp.queueDepth(Topology.parkingQueue(of: name)).messages).map(String.init) ?? "absent"
                 print("\(Topology.parkingQueue(of: name)): \(depth) messages")
@@ -123,8 +123,6 @@ struct DLQ: ParsableCommand {
             print("purged \(purged) message\(purged == 1 ? "" : "s") from \(Topology.parkingQueue(of: consumer)); \(rows) row\(rows == 1 ? "" : "s") marked purged")
         }
     }
-
-    static let knownConsumers = ["intake", "routing", "sms-reply", "scoring"]
 
     /// Runs of four or more digits (phone numbers, id numbers) keep their last two digits only.
     static func maskDigitRuns(_ text: String) -> String {
