@@ -61,7 +61,8 @@ final class ProbeFleet: @unchecked Sendable {
     func deleteQueues() {
         guard let amqp = try? AMQPConnection(url: amqpURL, connectionName: "probe-cleanup") else { return }
         defer { amqp.close() }
-        let topology = Topology.consumer(consumer, subscribesTo: [], retryDelaysMilliseconds: [100, 200, 300])
+        let delays = retryDelays.split(separator: ",").compactMap { Int($0) }
+        let topology = Topology.consumer(consumer, subscribesTo: [], retryDelaysMilliseconds: delays)
         for queue in topology.queues { _ = try? amqp.deleteQueue(queue.name) }
     }
 

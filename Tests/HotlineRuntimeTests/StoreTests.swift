@@ -73,7 +73,11 @@ import Testing
                 try Outbox.markPublished(mine.map(\.id), on: tx)
             }
             #expect(try Outbox.claim(limit: 10, on: first).count == 4)
-            #expect(try Outbox.lagSeconds(on: first) >= 0)
+            // The lag is the age of the oldest unpublished row, published rows aside.
+            try first.execute("UPDATE outbox SET created_at = now() - interval '1 hour' WHERE published_at IS NOT NULL")
+            try first.execute("UPDATE outbox SET created_at = now() - interval '90 seconds' WHERE published_at IS NULL")
+            let lag = try Outbox.lagSeconds(on: first)
+            #expect(lag >= 90 && lag < 3600)
             // Published rows past their retention are pruned; unpublished ones never are.
             try first.execute("UPDATE outbox SET published_at = now() - interval '8 days' WHERE published_at IS NOT NULL")
             #expect(try Outbox.prune(olderThan: .seconds(7 * 24 * 3600), on: first) == 6)
