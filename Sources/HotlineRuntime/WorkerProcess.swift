@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Logging
 
@@ -17,5 +18,29 @@ public struct WorkerProcess: Sendable {
     public func run() async throws {
         try await WorkerApplication(kind: kind.rawValue, configuration: configuration, topology: nil,
                                     handler: ClosureHandler { _, _ in }).run()
+    }
+}
+
+/// The `main` of a worker executable: its options, and a `run` that logs JSON, validates the
+/// configuration and runs the worker. Each executable declares its kind and its help text.
+public protocol WorkerCommand: AsyncParsableCommand {
+    static var kind: WorkerKind { get }
+    var options: WorkerOptions { get }
+}
+
+extension WorkerCommand {
+    public func run() async throws {
+        JSONLogHandler.bootstrap()
+        let configuration = try options.resolve(environment: ProcessInfo.processInfo.environment)
+        try await WorkerProcess(kind: Self.kind, configuration: configuration).run()
+    }
+
+    /// The command's help: what the worker does, then what every worker shares.
+    public static func workerConfiguration(abstract: String, discussion: String) -> CommandConfiguration {
+        CommandConfiguration(
+            commandName: kind.executableName,
+            abstract: abstract,
+            discussion: discussion + "\n\nEvery option falls back to its HOTLINE_* environment variable; "
+                + "`ops/services env` prints the connection settings of the local servers. Stops cleanly on SIGTERM or SIGINT.")
     }
 }
