@@ -14,9 +14,14 @@
 // - HotlineContracts: the message envelope, message contracts and the messaging topology, as
 //   pure values shared by every worker, the CLI and the tests.
 // - HotlineStore: the system of record's schema (SQL migrations) and the tables every worker
-//   shares: outbox, inbox, parked messages.
+//   shares: work orders and their transitions, outbox, inbox, parked messages, reference data
+//   (gazetteer, units, routing rules, knowledge base, and the demo county).
 // - HotlineRuntime: what every worker process shares: configuration, JSON logs with masked
 //   personal data, consumer lanes, the outbox relay, metrics and the health endpoint.
+// - HotlineIntake: the intake worker's logic: validating and normalising submissions, scope
+//   rules, repeats and clusters, creating work orders.
+// - HotlineRouting: the routing worker's logic: choosing lead and co-units (rules, locality first,
+//   the three-level network), dispatching, re-dispatching approved returns.
 // - HotlineTestSupport: helpers for tests (server addresses that fail loudly when missing, a TCP
 //   proxy that can blackhole, fresh databases).
 // - one thin executable per worker and the admin CLI `hotlinectl`.
@@ -86,8 +91,8 @@ let package = Package(
         // System of record: migrations, outbox, inbox, parked messages
         .target(
             name: "HotlineStore",
-            dependencies: ["PostgresClient", "HotlineContracts"],
-            resources: [.copy("Migrations")],
+            dependencies: ["PostgresClient", "HotlineContracts", "HotlineDomain"],
+            resources: [.copy("Migrations"), .copy("Resources")],
             swiftSettings: swiftSettings
         ),
 
@@ -110,9 +115,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The workers' logic
+        .target(
+            name: "HotlineIntake",
+            dependencies: ["HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineRuntime", "PostgresClient"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HotlineRouting",
+            dependencies: ["HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineRuntime", "PostgresClient"],
+            swiftSettings: swiftSettings
+        ),
+
         // Executables
-        .executableTarget(name: "hotline-intake", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
-        .executableTarget(name: "hotline-routing", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-intake", dependencies: ["HotlineRuntime", "HotlineIntake"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-routing", dependencies: ["HotlineRuntime", "HotlineRouting"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-deadline-watch", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-sms-reply", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-scoring", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
@@ -125,6 +142,7 @@ let package = Package(
                 "HotlineContracts",
                 "HotlineStore",
                 "HotlineRuntime",
+                "HotlineRouting",
                 "PostgresClient",
                 "AMQPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -165,6 +183,22 @@ let package = Package(
         .testTarget(
             name: "HotlineRuntimeTests",
             dependencies: ["HotlineRuntime", "HotlineStore", "HotlineContracts", "HotlineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HotlineIntakeTests",
+            dependencies: ["HotlineIntake", "HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HotlineRoutingTests",
+            dependencies: ["HotlineRouting", "HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // The intake and routing workers end to end, driven from outside (pika), with SIGKILLs.
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["HotlineStore", "HotlineContracts", "HotlineDomain", "HotlineRuntime", "HotlineTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

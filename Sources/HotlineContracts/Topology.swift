@@ -15,6 +15,17 @@ public enum Topology {
     /// The consumers (queues) of the fleet's workers; deadline-watch reads timers, not a queue.
     public static let consumers = ["intake", "routing", "sms-reply", "scoring"]
 
+    /// What each worker's queue is fed from (its bindings).
+    public static let subscriptions: [String: [(exchange: String, routingKey: String)]] = [
+        "intake": [(intakeExchange, "submission.*")],
+        "routing": [(eventsExchange, "workorder.received"), (eventsExchange, "workorder.return_approved")],
+    ]
+
+    /// The topology of one of the fleet's consumers (`intake`, `routing`, ...).
+    public static func fleetConsumer(_ queue: String) -> ConsumerTopology? {
+        subscriptions[queue].map { consumer(queue, subscribesTo: $0) }
+    }
+
     /// Delays of the retry tiers, in order. After the last, a message is parked.
     public static let retryDelaysMilliseconds: [Int] = [5_000, 60_000, 600_000]
 

@@ -1,0 +1,170 @@
+import Foundation
+
+// The domain events on `hotline.events` (routing key = type). Each announces a fact already
+// committed in PostgreSQL; consumers read the system of record for anything more. No event carries
+// personal data (names, phones, addresses, text): only ids, codes and times.
+
+/// A submission intake could not accept as input: every problem, by field.
+public struct SubmissionRejected: MessageContract, Equatable {
+    public static let type = "submission.rejected"
+    public static let version = 1
+    public var channel: String?
+    public var submissionId: String?
+    /// The rejected message's id (the AMQP message id or the envelope id).
+    public var messageId: String
+    public var problems: [FieldProblem]
+
+    public init(channel: String?, submissionId: String?, messageId: String, problems: [FieldProblem]) {
+        self.channel = channel
+        self.submissionId = submissionId
+        self.messageId = messageId
+        self.problems = problems
+    }
+}
+
+/// A work order was created and waits for dispatch.
+public struct WorkOrderReceived: MessageContract, Equatable {
+    public static let type = "workorder.received"
+    public static let version = 1
+    public var number: String
+    public var profile: String
+    public var channel: String
+    public var category: String
+    public var urgency: String?
+    public var caseClass: String?
+    public var regionCode: String?
+    /// An earlier open order from the same citizen about the same matter.
+    public var repeatOf: UUID?
+    /// Orders from many citizens about the same matter in the same area share this key.
+    public var clusterKey: String?
+    public var dispatchBy: Date?
+
+    public init(number: String, profile: String, channel: String, category: String, urgency: String?, caseClass: String?,
+                regionCode: String?, repeatOf: UUID?, clusterKey: String?, dispatchBy: Date?) {
+        self.number = number
+        self.profile = profile
+        self.channel = channel
+        self.category = category
+        self.urgency = urgency
+        self.caseClass = caseClass
+        self.regionCode = regionCode
+        self.repeatOf = repeatOf
+        self.clusterKey = clusterKey
+        self.dispatchBy = dispatchBy
+    }
+}
+
+/// A work order intake did not accept (不予受理), with the reason code and the guidance given.
+public struct WorkOrderNotAccepted: MessageContract, Equatable {
+    public static let type = "workorder.not_accepted"
+    public static let version = 1
+    public var number: String
+    /// One of the nine reason codes (POLICIES.md §6).
+    public var reason: String
+    /// The guidance the citizen is given (e.g. "紧急求助请拨打110、119、120、122").
+    public var guidance: String
+    /// `agent` when the agent decided; `jurisdiction` or `harassmentLimit` when intake did.
+    public var decidedBy: String
+
+    public init(number: String, reason: String, guidance: String, decidedBy: String) {
+        self.number = number
+        self.reason = reason
+        self.guidance = guidance
+        self.decidedBy = decidedBy
+    }
+}
+
+/// A work order answered at intake (即办), never dispatched.
+public struct WorkOrderResolvedAtIntake: MessageContract, Equatable {
+    public static let type = "workorder.resolved_at_intake"
+    public static let version = 1
+    public var number: String
+    /// `agent` (the agent answered, maybe from the knowledge base) or `exemptRepeat` (a repeat of a
+    /// request closed under an exempt revisit rule, answered from that closing).
+    public var basis: String
+    public var kbEntryId: Int64?
+    /// exemptRepeat: the closed order whose answer was given.
+    public var answeredFrom: UUID?
+
+    public init(number: String, basis: String, kbEntryId: Int64?, answeredFrom: UUID?) {
+        self.number = number
+        self.basis = basis
+        self.kbEntryId = kbEntryId
+        self.answeredFrom = answeredFrom
+    }
+}
+
+/// A work order was dispatched to its lead unit (and co-units).
+public struct WorkOrderDispatched: MessageContract, Equatable {
+    public static let type = "workorder.dispatched"
+    public static let version = 1
+    public var number: String
+    /// Unit codes.
+    public var leadUnit: String
+    public var coUnits: [String]
+    public var signBy: Date?
+    public var replyBy: Date
+    /// Why this unit: the rule or the locality that decided.
+    public var basis: String
+    /// 0 for the first dispatch; n after the n-th approved return.
+    public var returns: Int
+
+    public init(number: String, leadUnit: String, coUnits: [String], signBy: Date?, replyBy: Date, basis: String, returns: Int) {
+        self.number = number
+        self.leadUnit = leadUnit
+        self.coUnits = coUnits
+        self.signBy = signBy
+        self.replyBy = replyBy
+        self.basis = basis
+        self.returns = returns
+    }
+}
+
+/// No rule was confident: the order waits in the office's manual-dispatch queue.
+public struct WorkOrderNeedsManualDispatch: MessageContract, Equatable {
+    public static let type = "workorder.needs_manual_dispatch"
+    public static let version = 1
+    public var number: String
+    public var reason: String
+
+    public init(number: String, reason: String) {
+        self.number = number
+        self.reason = reason
+    }
+}
+
+/// The office approved a unit's return: routing re-dispatches, never to that unit.
+public struct WorkOrderReturnApproved: MessageContract, Equatable {
+    public static let type = "workorder.return_approved"
+    public static let version = 1
+    public var number: String
+    /// The unit code that returned it.
+    public var returnedBy: String
+    /// Approved returns of this order so far.
+    public var returns: Int
+
+    public init(number: String, returnedBy: String, returns: Int) {
+        self.number = number
+        self.returnedBy = returnedBy
+        self.returns = returns
+    }
+}
+
+/// An order was put under supervision (督办).
+public struct WorkOrderSupervised: MessageContract, Equatable {
+    public static let type = "workorder.supervised"
+    public static let version = 1
+    public var number: String
+    /// A `SupervisionReason` code (returnedBetweenUnits, clusterOfCitizens, overdue, ...).
+    public var reason: String
+    /// clusterOfCitizens: the cluster and how many citizens raised it.
+    public var clusterKey: String?
+    public var citizens: Int?
+
+    public init(number: String, reason: String, clusterKey: String? = nil, citizens: Int? = nil) {
+        self.number = number
+        self.reason = reason
+        self.clusterKey = clusterKey
+        self.citizens = citizens
+    }
+}

@@ -1,0 +1,1 @@
+// The routing worker's message handler (see Package.swift for the module's purpose).
