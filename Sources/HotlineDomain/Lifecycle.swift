@@ -39,6 +39,20 @@ public struct Assignment: Hashable, Sendable {
     public var pendingExtension: TimeLimit?
     /// This unit's return of this order was rejected.
     public var returnRejected: Bool
+
+    public init(leadUnit: String, coUnits: [String], dispatchedAt: Date, state: AssignmentState, originalLimit: TimeLimit,
+                replyBy: Date, returnWindowEnd: Date?, extensions: [TimeLimit], pendingExtension: TimeLimit?, returnRejected: Bool) {
+        self.leadUnit = leadUnit
+        self.coUnits = coUnits
+        self.dispatchedAt = dispatchedAt
+        self.state = state
+        self.originalLimit = originalLimit
+        self.replyBy = replyBy
+        self.returnWindowEnd = returnWindowEnd
+        self.extensions = extensions
+        self.pendingExtension = pendingExtension
+        self.returnRejected = returnRejected
+    }
 }
 
 /// A work order as the rules see it. Personal data (phone, name, text) lives elsewhere.
@@ -56,6 +70,8 @@ public struct WorkOrder: Hashable, Sendable {
     public var redoCount: Int
     public var rating: Rating?
     public var supervision: SupervisionReason?
+    /// Units whose return of this order was approved: it is never dispatched back to them.
+    public var returnedBy: [String] = []
 
     public init(id: String, kind: OrderKind, channel: Channel, confidential: Bool = false, receivedAt: Date) {
         self.id = id
@@ -122,7 +138,30 @@ public enum Command: Hashable, Sendable {
 
 /// A deadline timer the deadline watch keeps.
 public enum TimerKind: Hashable, Sendable, Codable {
-    case signBy, returnWindow, replyBy, reminder(Int)
+    case dispatchBy, signBy, returnWindow, replyBy, reminder(Int)
+
+    /// The name stored in `timers.kind`: `dispatchBy`, `signBy`, `returnWindow`, `replyBy`, `reminder.0`.
+    public var name: String {
+        switch self {
+        case .dispatchBy: "dispatchBy"
+        case .signBy: "signBy"
+        case .returnWindow: "returnWindow"
+        case .replyBy: "replyBy"
+        case .reminder(let index): "reminder.\(index)"
+        }
+    }
+
+    public init?(name: String) {
+        switch name {
+        case "dispatchBy": self = .dispatchBy
+        case "signBy": self = .signBy
+        case "returnWindow": self = .returnWindow
+        case "replyBy": self = .replyBy
+        default:
+            guard name.hasPrefix("reminder."), let index = Int(name.dropFirst("reminder.".count)), index >= 0 else { return nil }
+            self = .reminder(index)
+        }
+    }
 }
 
 public enum TimerAction: Hashable, Sendable {
@@ -150,6 +189,17 @@ public struct Transition: Hashable, Sendable {
     public var order: WorkOrder
     public var events: [Event]
     public var timers: [TimerAction]
+
+    public init(order: WorkOrder, events: [Event], timers: [TimerAction]) {
+        self.order = order
+        self.events = events
+        self.timers = timers
+    }
+
+    /// This transition followed by `next` (which was computed from this one's order).
+    public func then(_ next: Transition) -> Transition {
+        Transition(order: next.order, events: events + next.events, timers: timers + next.timers)
+    }
 }
 
 public typealias LifecycleError = RuleError
@@ -198,6 +248,10 @@ public enum Lifecycle {
             try Deadlines.check(order.kind, profile: profile)
             next.state = .awaitingDispatch
             events.append(.accepted)
+            // Dispatch-by counts from receipt (henan: within 24 working hours; 2 hours for major outages).
+            if let rule = profile.dispatchRule(for: order.kind) {
+                timers.append(.start(.dispatchBy, at: try Deadlines.end(rule.limit, order.receivedAt, calendar)))
+            }
 
         case let .refuse(reason):
             guard order.state == .received else { throw refused }
@@ -212,6 +266,7 @@ public enum Lifecycle {
 
         case let .dispatch(lead, coUnits):
             guard order.state == .awaitingDispatch else { throw refused }
+            if let unit = ([lead] + coUnits).first(where: order.returnedBy.contains) { throw .dispatchToReturningUnit(unit: unit) }
             let deadlines = try Deadlines.compute(profile: profile, kind: order.kind, start: now, calendar: calendar)
             next.state = .dispatched
             next.assignment = Assignment(leadUnit: lead, coUnits: coUnits, dispatchedAt: now, state: .dispatched,
@@ -219,6 +274,7 @@ public enum Lifecycle {
                                          returnWindowEnd: deadlines.returnWindowEnd, extensions: [],
                                          pendingExtension: nil, returnRejected: false)
             events.append(.dispatched(lead: lead, coUnits: coUnits, replyBy: deadlines.replyBy))
+            timers.append(.cancel(.dispatchBy))
             if let signBy = deadlines.signBy { timers.append(.start(.signBy, at: signBy)) }
             if let end = deadlines.returnWindowEnd { timers.append(.start(.returnWindow, at: end)) }
             startReplyTimers(deadlines.replyBy, from: now)
@@ -249,6 +305,7 @@ public enum Lifecycle {
             next.assignment = nil
             next.state = .awaitingDispatch
             next.returnCount += 1
+            next.returnedBy.append(assignment.leadUnit)
             events.append(.returnApproved(unit: assignment.leadUnit))
             timers += [.cancel(.signBy), .cancel(.returnWindow), .cancel(.replyBy)] + reminderTimers
             if let max = profile.returns?.maxReturnsBeforeSupervision, next.returnCount >= max {
@@ -356,6 +413,10 @@ public enum Lifecycle {
             guard ![.closed, .notAccepted, .resolvedAtIntake].contains(order.state) else { throw refused }
             supervise(reason)
 
+        case .deadlinePassed(.dispatchBy):
+            guard order.state == .awaitingDispatch else { throw refused }
+            events.append(.overdue(.dispatchBy))
+
         case let .deadlinePassed(timer):
             guard order.state == .dispatched || order.state == .redo, let assignment = order.assignment else { throw refused }
             switch timer {
@@ -364,7 +425,7 @@ public enum Lifecycle {
                 supervise(.overdue)
             case .signBy where assignment.state == .dispatched:
                 events.append(.overdue(.signBy))
-            case .returnWindow, .reminder, .replyBy, .signBy:
+            case .returnWindow, .reminder, .replyBy, .signBy, .dispatchBy:
                 break
             }
         }

@@ -23,6 +23,8 @@ public enum RuleError: Error, Equatable, Sendable, CustomStringConvertible {
     case redoLimitReached(maxRedos: Int)
     case confidentialContact
     case wrongUnit(expected: String)
+    /// An order goes back to a unit whose return of it was approved.
+    case dispatchToReturningUnit(unit: String)
     case notAllowed(command: String, state: String)
 
     public var description: String {
@@ -51,6 +53,7 @@ public enum RuleError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .redoLimitReached(max): return "an order may be redone at most \(max == 1 ? "once" : "\(max) times")"
         case .confidentialContact: return "the unit must not contact the citizen of a confidential order; the hotline replies from the unit's result"
         case let .wrongUnit(expected): return "only the lead unit \(expected) may do this"
+        case let .dispatchToReturningUnit(unit): return "unit \(unit) returned this order and may not receive it again"
         case let .notAllowed(command, state): return "cannot \(command) an order that is \(state)"
         }
     }

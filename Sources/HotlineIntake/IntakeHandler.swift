@@ -1,1 +1,305 @@
-// The intake worker's message handler (see Package.swift for the module's purpose).
+import AMQPClient
+import Foundation
+import HotlineContracts
+import HotlineDomain
+import HotlineRouting
+import HotlineRuntime
+import HotlineStore
+import Logging
+import PostgresClient
+
+/// The intake worker's handler: one submission in, one work order (or one stored, answered
+/// rejection) out, inside the lane's batch transaction.
+///
+/// In order: read the contract (every problem at once); validate and normalise; the same
+/// (channel, submission id) twice makes one order; then the scope rules — the agent's own
+/// outcome (answered at intake, or not accepted with one of the nine reasons), a region outside
+/// the gazetteer (outside jurisdiction), a caller over the profile's daily limit, a repeat of a
+/// request closed under an exempt revisit rule (answered from that closing) — and otherwise an
+/// accepted order with its dispatch-by timer. Repeats from the same phone are linked; the same
+/// matter from many citizens in one place is a cluster, supervised at the profile's threshold.
+public struct IntakeHandler: MessageHandler {
+    public let profile: PolicyProfile
+    public let calendar: WorkingCalendar
+    let reference: ReferenceCache
+
+    /// How far back a repeat from the same citizen is looked for.
+    public static let repeatWindow: TimeInterval = 30 * 86_400
+    /// How far back the same matter from other citizens in the same place counts towards a cluster.
+    public static let clusterWindow: TimeInterval = 72 * 3_600
+    /// How far back a request closed under an exempt revisit rule answers a repeat.
+    public static let exemptRepeatWindow: TimeInterval = 365 * 86_400
+
+    public init(profile: PolicyProfile, calendar: WorkingCalendar, reference: ReferenceCache = ReferenceCache()) {
+        self.profile = profile
+        self.calendar = calendar
+        self.reference = reference
+    }
+
+    public func handle(_ message: IncomingMessage, context: HandlerContext) throws {
+        let routingChannel = message.delivery.routingKey.hasPrefix("submission.")
+            ? String(message.delivery.routingKey.dropFirst("submission.".count)) : nil
+        let envelope: Envelope<SubmissionV1>
+        do {
+            envelope = try Contracts.decode(SubmissionV1.self, from: message.body)
+        } catch {
+            try reject(messageId: message.messageId, submission: nil, routingChannel: routingChannel,
+                       problems: [FieldProblem(field: "envelope", problem: error.description)], body: message.body, context: context)
+            return
+        }
+        let request: IntakeRequest
+        switch SubmissionValidation.validate(envelope.data, routingChannel: routingChannel, profile: profile, now: context.now) {
+        case .failure(let problems):
+            try reject(messageId: message.messageId, submission: envelope.data, routingChannel: routingChannel,
+                       problems: problems, body: message.body, context: context)
+            return
+        case .success(let valid):
+            request = valid
+        }
+        try accept(request, context: context)
+    }
+
+    public func handleUnreadable(_ delivery: Delivery, messageId: String?, reason: String, context: HandlerContext) throws {
+        let channel = delivery.routingKey.hasPrefix("submission.") ? String(delivery.routingKey.dropFirst("submission.".count)) : nil
+        try reject(messageId: messageId, submission: nil, routingChannel: channel,
+                   problems: [FieldProblem(field: "body", problem: reason)], body: delivery.body, context: context, park: false)
+    }
+
+    // MARK: - Rejection
+
+    /// Stores the submission with its reasons, answers it with `submission.rejected`, and parks it.
+    func reject(messageId: String?, submission: SubmissionV1?, routingChannel: String?, problems: [FieldProblem],
+                body: [UInt8], context: HandlerContext, park: Bool = true) throws {
+        let channel = submission?.channel ?? routingChannel
+        let submissionId = submission?.submissionId
+        let inserted = try context.connection.execute("""
+            INSERT INTO rejected_submissions (channel, submission_id, message_id, reasons, payload_pii, received_at)
+            VALUES (\(channel), \(submissionId), \(messageId), \(PostgresJSON(problems)), \(body), \(context.now))
+            ON CONFLICT (message_id) WHERE message_id IS NOT NULL DO NOTHING
+            """)
+        if inserted == 1 {
+            try context.emit(Contracts.envelope(
+                SubmissionRejected(channel: channel, submissionId: submissionId, messageId: messageId ?? "", problems: problems),
+                occurredAt: context.now))
+        }
+        context.logger.warning("submission rejected", metadata: [
+            "hotline.problems": "\(problems.map(\.field).joined(separator: ","))", "hotline.channel": "\(channel ?? "-")"])
+        if park { context.park(reason: "rejected submission: " + problems.map(\.description).joined(separator: "; ")) }
+    }
+
+    // MARK: - Accepting
+
+    func accept(_ request: IntakeRequest, context: HandlerContext) throws {
+        let tx = context.connection
+        if let existing = try WorkOrders.find(channel: request.channel.rawValue, submissionId: request.submissionId, on: tx) {
+            context.logger.info("duplicate submission: already work order \(existing.number)")
+            return
+        }
+        let table = try reference.table(on: tx)
+        let locality = table.locality(regionCode: request.regionCode, address: request.address)
+        let place = locality.village ?? locality.township
+        let fingerprint = Fingerprint.simHash(request.title + " " + request.content)
+        let id = UUID()
+        let order = WorkOrder(id: id.uuidString, kind: request.kind, channel: request.channel,
+                              confidential: request.confidential, receivedAt: request.receivedAt)
+        var new = NewWorkOrder(
+            id: id, profile: profile.id, order: order, submissionId: request.submissionId, title: request.title,
+            contentPII: request.content, citizenNamePII: request.citizenName, citizenPhonePII: request.phone?.digits,
+            addressPII: request.address, regionCode: request.regionCode, localityCode: place, fingerprint: fingerprint,
+            agentId: request.agentId)
+
+        let decision = try scope(request, table: table, fingerprint: fingerprint, on: tx, now: context.now)
+        var transition: Transition
+        var messages: [(String) -> OutboxMessage] = []
+        switch decision {
+        case .notAccepted(let reason, let guidance, let decidedBy):
+            transition = try rules(.refuse(reason), order, context.now)
+            new.intakeAnswerPII = guidance
+            messages.append { number in
+                .event(Contracts.envelope(WorkOrderNotAccepted(number: number, reason: reason.rawValue, guidance: guidance, decidedBy: decidedBy),
+                                          occurredAt: context.now, workOrderId: id))
+            }
+        case .resolved(let basis, let kbEntryId, let answer, let answeredFrom):
+            transition = try rules(.resolveAtIntake, order, context.now)
+            new.kbEntryId = kbEntryId
+            new.intakeAnswerPII = answer
+            new.repeatOf = answeredFrom
+            messages.append { number in
+                .event(Contracts.envelope(WorkOrderResolvedAtIntake(number: number, basis: basis, kbEntryId: kbEntryId, answeredFrom: answeredFrom),
+                                          occurredAt: context.now, workOrderId: id))
+            }
+        case .accept:
+            transition = try rules(.accept, order, context.now)
+            new.repeatOf = try findRepeat(request, fingerprint: fingerprint, on: tx, now: context.now)
+            let cluster = try joinCluster(request, place: place, fingerprint: fingerprint, orderId: id, on: tx, now: context.now)
+            new.clusterKey = cluster?.key
+            if let cluster, cluster.supervise {
+                transition = transition.then(try rules(.supervise(.clusterOfCitizens), transition.order, context.now))
+                messages.append { number in
+                    .event(Contracts.envelope(WorkOrderSupervised(number: number, reason: SupervisionReason.clusterOfCitizens.rawValue,
+                                                                  clusterKey: cluster.key, citizens: cluster.citizens),
+                                              occurredAt: context.now, workOrderId: id))
+                }
+            }
+            let dispatchBy = transition.timers.compactMap { action -> Date? in
+                if case .start(.dispatchBy, let at) = action { at } else { nil }
+            }.first
+            let repeatOf = new.repeatOf
+            let clusterKey = new.clusterKey
+            messages.insert({ number in
+                .event(Contracts.envelope(
+                    WorkOrderReceived(number: number, profile: profile.id, channel: request.channel.rawValue,
+                                      category: request.kind.category.rawValue, urgency: request.kind.urgency?.rawValue,
+                                      caseClass: request.kind.caseClass?.rawValue, regionCode: place ?? request.regionCode,
+                                      repeatOf: repeatOf, clusterKey: clusterKey, dispatchBy: dispatchBy),
+                    occurredAt: context.now, workOrderId: id))
+            }, at: 0)
+        }
+        let number = try WorkOrders.create(new, transition: transition, actor: "intake", at: context.now,
+                                           outbox: { number in messages.map { $0(number) } }, on: tx)
+        if let number {
+            context.logger.info("work order created", metadata: [
+                "hotline.work_order.id": "\(id)", "hotline.work_order.number": "\(number)",
+                "hotline.state": "\(transition.order.state.rawValue)"])
+        } else {
+            context.logger.info("duplicate submission (concurrent): one work order kept")
+        }
+    }
+
+    func rules(_ command: Command, _ order: WorkOrder, _ now: Date) throws -> Transition {
+        switch Lifecycle.apply(command, to: order, now: now, profile: profile, calendar: calendar) {
+        case .success(let transition): return transition
+        case .failure(let error): throw InvalidMessage(reason: "intake rules: \(error)")
+        }
+    }
+
+    // MARK: - Scope
+
+    enum ScopeDecision {
+        case accept
+        case notAccepted(NotAcceptedReason, guidance: String, decidedBy: String)
+        case resolved(basis: String, kbEntryId: Int64?, answer: String?, answeredFrom: UUID?)
+    }
+
+    func scope(_ request: IntakeRequest, table: RoutingTable, fingerprint: Int64, on tx: PostgresConnection, now: Date) throws -> ScopeDecision {
+        switch request.outcome {
+        case .notAccepted(let reason, let guidance)?:
+            return .notAccepted(reason, guidance: guidance, decidedBy: "agent")
+        case .answered(let kbEntryId, let answer)?:
+            return .resolved(basis: "agent", kbEntryId: kbEntryId, answer: answer, answeredFrom: nil)
+        case nil:
+            break
+        }
+        if let code = request.regionCode, table.hasGazetteer, !table.knows(regionCode: code) {
+            return .notAccepted(.outsideJurisdiction, guidance: ScopeGuidance.text(for: .outsideJurisdiction), decidedBy: "jurisdiction")
+        }
+        if let limit = profile.intake.harassmentLimitPerPhonePerDay, let phone = request.phone?.digits {
+            let dayStart = LocalDate(instant: request.receivedAt).startInstant
+            let calls = try tx.query("""
+                SELECT count(*)::int8 AS n FROM work_orders
+                WHERE citizen_phone_pii = \(phone) AND received_at >= \(dayStart) AND received_at < \(dayStart.addingTimeInterval(86_400))
+                """).first!.decode("n", as: Int64.self)
+            if calls >= limit {
+                return .notAccepted(.harassmentOrNoRequest, guidance: ScopeGuidance.text(for: .harassmentOrNoRequest), decidedBy: "harassmentLimit")
+            }
+        }
+        if let exempt = try findExemptClosing(request, fingerprint: fingerprint, on: tx, now: now) {
+            return .resolved(basis: "exemptRepeat", kbEntryId: nil, answer: exempt.answer, answeredFrom: exempt.id)
+        }
+        return .accept
+    }
+
+    /// A request from the same phone, about the same matter, closed under an exempt revisit rule
+    /// for which the profile closes on proof (POLICIES.md §4): the repeat is answered from it.
+    func findExemptClosing(_ request: IntakeRequest, fingerprint: Int64, on tx: PostgresConnection, now: Date) throws -> (id: UUID, answer: String?)? {
+        guard let phone = request.phone?.digits, let reasons = profile.revisit?.closeOnProofFor, !reasons.isEmpty else { return nil }
+        let rows = try tx.query("""
+            SELECT o.id, o.title, o.content_pii,
+                   (SELECT a.reply_text_pii FROM assignments a WHERE a.work_order_id = o.id AND a.role = 'lead'
+                    ORDER BY a.id DESC LIMIT 1) AS answer
+            FROM work_orders o
+            WHERE o.citizen_phone_pii = \(phone) AND o.state = 'closed' AND o.exempt_reason = ANY(\(reasons.map(\.rawValue)))
+              AND o.received_at > \(now.addingTimeInterval(-Self.exemptRepeatWindow))
+              AND bit_count((o.fingerprint # \(fingerprint))::bit(64)) <= \(Fingerprint.nearDuplicateDistance)
+            ORDER BY o.received_at DESC LIMIT 5
+            """)
+        for row in rows where sameMatter(request, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
+            return (try row.decode("id", as: UUID.self), try row.decode("answer", as: String?.self))
+        }
+        return nil
+    }
+
+    /// The earliest open order from the same phone about the same matter.
+    func findRepeat(_ request: IntakeRequest, fingerprint: Int64, on tx: PostgresConnection, now: Date) throws -> UUID? {
+        guard let phone = request.phone?.digits else { return nil }
+        let rows = try tx.query("""
+            SELECT id, title, content_pii FROM work_orders
+            WHERE citizen_phone_pii = \(phone) AND state NOT IN ('closed', 'notAccepted', 'resolvedAtIntake')
+              AND received_at > \(now.addingTimeInterval(-Self.repeatWindow))
+            ORDER BY received_at LIMIT 50
+            """)
+        for row in rows where sameMatter(request, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
+            return try row.decode("id", as: UUID.self)
+        }
+        return nil
+    }
+
+    func sameMatter(_ request: IntakeRequest, _ title: String, _ content: String) -> Bool {
+        Fingerprint.isSameMatter(request.title + " " + request.content, title + " " + content)
+    }
+
+    struct ClusterMembership {
+        var key: String
+        var citizens: Int
+        /// This order tips (or joins an already supervised) cluster.
+        var supervise: Bool
+    }
+
+    /// The same matter from other citizens in the same place within the window makes a cluster
+    /// (keyed by its first order); the order that brings it to the profile's threshold, and every
+    /// later one, is supervised (`clusterOfCitizens`), and the cluster records when.
+    func joinCluster(_ request: IntakeRequest, place: String?, fingerprint: Int64, orderId: UUID,
+                     on tx: PostgresConnection, now: Date) throws -> ClusterMembership? {
+        guard let place, let phone = request.phone?.digits else { return nil }
+        let candidates = try tx.query("""
+            SELECT id, title, content_pii, cluster_key, citizen_phone_pii FROM work_orders
+            WHERE locality_code = \(place) AND fingerprint IS NOT NULL
+              AND received_at > \(request.receivedAt.addingTimeInterval(-Self.clusterWindow))
+              AND citizen_phone_pii IS DISTINCT FROM \(phone)
+            ORDER BY received_at LIMIT 500
+            """)
+        var matches: [(id: UUID, key: String?)] = []
+        for row in candidates where sameMatter(request, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
+            matches.append((try row.decode("id", as: UUID.self), try row.decode("cluster_key", as: String?.self)))
+        }
+        guard let first = matches.first else { return nil }
+        let key = matches.compactMap(\.key).first ?? first.id.uuidString
+        // Earlier members without the key get it now (they were alone when they arrived).
+        let unkeyed = matches.filter { $0.key == nil }.map { $0.id.uuidString }
+        if !unkeyed.isEmpty {
+            try tx.execute("UPDATE work_orders SET cluster_key = \(key) WHERE id::text = ANY(\(unkeyed)) AND cluster_key IS NULL")
+        }
+        try tx.execute("""
+            INSERT INTO clusters (key, locality_code, first_order, citizens, updated_at)
+            VALUES (\(key), \(place), \(UUID(uuidString: key) ?? first.id), 1, \(now))
+            ON CONFLICT (key) DO NOTHING
+            """)
+        // Citizens = distinct phones among the cluster's orders, this one included.
+        let row = try tx.query("""
+            WITH members AS (
+                SELECT citizen_phone_pii FROM work_orders WHERE cluster_key = \(key)
+                UNION SELECT \(phone))
+            UPDATE clusters SET citizens = (SELECT count(DISTINCT citizen_phone_pii) FROM members), updated_at = \(now)
+            WHERE key = \(key)
+            RETURNING citizens, supervised_at
+            """).first!
+        let citizens = Int(try row.decode("citizens", as: Int64.self))
+        let alreadySupervised = try row.decode("supervised_at", as: Date?.self) != nil
+        guard let threshold = profile.intake.clusterThreshold else { return ClusterMembership(key: key, citizens: citizens, supervise: false) }
+        if !alreadySupervised && citizens >= threshold {
+            try tx.execute("UPDATE clusters SET supervised_at = \(now) WHERE key = \(key)")
+            return ClusterMembership(key: key, citizens: citizens, supervise: true)
+        }
+        return ClusterMembership(key: key, citizens: citizens, supervise: alreadySupervised)
+    }
+}

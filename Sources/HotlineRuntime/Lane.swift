@@ -215,7 +215,10 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
         let consumer = configuration.consumer
         let now = clock.now()
         for index in items.indices {
-            guard let message = items[index].message else { continue }
+            guard let message = items[index].message else {
+                if case .park(let reason)? = items[index].outcome { try handleUnreadable(items[index].delivery, reason: reason, in: tx, now: now) }
+                continue
+            }
             try tx.execute("SAVEPOINT hotline_message")
             do {
                 guard try Inbox.record(consumer: consumer, messageId: message.messageId, on: tx) else {
@@ -229,10 +232,11 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
                 if let workOrder = message.header.workOrderId {
                     messageLogger[metadataKey: "hotline.work_order.id"] = "\(workOrder)"
                 }
-                try handler.handle(message, context: HandlerContext(connection: tx, consumer: consumer, now: now, logger: messageLogger))
+                let context = HandlerContext(connection: tx, consumer: consumer, now: now, logger: messageLogger)
+                try handler.handle(message, context: context)
                 metrics.handled(ContinuousClock.now - started)
                 try tx.execute("RELEASE SAVEPOINT hotline_message")
-                items[index].outcome = .applied
+                items[index].outcome = context.parkReason.map { .park(reason: $0) } ?? .applied
             } catch let error where isConnectionFailure(error) {
                 throw error
             } catch let invalid as InvalidMessage {
@@ -253,6 +257,23 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
                 consumer: consumer, messageId: item.message?.messageId ?? item.delivery.properties.messageId,
                 type: item.message?.type ?? item.delivery.properties.type, reason: reason,
                 attempts: item.message?.attempt ?? 0, headers: plainHeaders(item.delivery), body: item.delivery.body, on: tx)
+        }
+    }
+
+    /// Lets the handler store and answer a body that is not an envelope; a failure there is logged
+    /// and the message is parked all the same.
+    private func handleUnreadable(_ delivery: Delivery, reason: String, in tx: PostgresConnection, now: Date) throws {
+        let messageId = delivery.properties.messageId.flatMap { $0.isEmpty ? nil : $0 }
+        try tx.execute("SAVEPOINT hotline_message")
+        do {
+            try handler.handleUnreadable(delivery, messageId: messageId, reason: reason,
+                                         context: HandlerContext(connection: tx, consumer: configuration.consumer, now: now, logger: logger))
+            try tx.execute("RELEASE SAVEPOINT hotline_message")
+        } catch let error where isConnectionFailure(error) {
+            throw error
+        } catch {
+            try tx.execute("ROLLBACK TO SAVEPOINT hotline_message")
+            logger.error("could not record an unreadable message", metadata: ["hotline.error": "\(String(describing: error).prefix(300))"])
         }
     }
 

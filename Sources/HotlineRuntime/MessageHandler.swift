@@ -42,6 +42,8 @@ public final class HandlerContext {
     public let consumer: String
     public let now: Date
     public let logger: Logger
+    /// Set by `park(reason:)`.
+    public private(set) var parkReason: String?
 
     init(connection: PostgresConnection, consumer: String, now: Date, logger: Logger) {
         self.connection = connection
@@ -58,6 +60,14 @@ public final class HandlerContext {
     public func emit<Payload: MessageContract>(_ envelope: Envelope<Payload>) throws {
         try emit(.event(envelope))
     }
+
+    /// Parks the message after the batch commits, **keeping** what the handler wrote and emitted
+    /// (unlike throwing `InvalidMessage`, which undoes them): for input that was answered and
+    /// stored (a rejected submission) but must still be looked at. `reason` must not contain
+    /// personal data.
+    public func park(reason: String) {
+        parkReason = reason
+    }
 }
 
 /// A worker's logic for one message. It runs inside the batch transaction on the lane's thread:
@@ -68,6 +78,15 @@ public final class HandlerContext {
 /// - Throw anything else for a failure that may pass: retried after the tiers' delays, then parked.
 public protocol MessageHandler: Sendable {
     func handle(_ message: IncomingMessage, context: HandlerContext) throws
+
+    /// A delivery whose body is not even an envelope: the lane parks it whatever this does; a
+    /// handler that must answer every input (intake) stores and answers it here, in the batch's
+    /// transaction. `messageId` is the AMQP message id, if the publisher set one.
+    func handleUnreadable(_ delivery: Delivery, messageId: String?, reason: String, context: HandlerContext) throws
+}
+
+extension MessageHandler {
+    public func handleUnreadable(_ delivery: Delivery, messageId: String?, reason: String, context: HandlerContext) throws {}
 }
 
 /// A handler made of a closure (tests, small workers).

@@ -60,9 +60,10 @@ public final class OutboxRelay: ThreadOwner, @unchecked Sendable {
         amqp = try RecoveringAMQPConnection(
             url: configuration.amqpURL, connectionName: configuration.name, policy: configuration.reconnectPolicy,
             cancellation: thread.cancellation,
-            onEvent: brokerEvents(logger: logger, metrics: metrics),
+            onEvent: brokerEvents(logger: logger, metrics: metrics) { [metrics] up in metrics.relayReady(up) },
             setup: { connection in try TopologyDeclarer.declareExchanges(on: connection) })
         defer {
+            metrics.relayReady(false)
             amqp.close()
             database.close()
         }
@@ -73,7 +74,9 @@ public final class OutboxRelay: ThreadOwner, @unchecked Sendable {
             let published: Int
             do {
                 published = try relayOnce()
+                metrics.relayReady(true)
             } catch let error where isConnectionFailure(error) {
+                metrics.relayReady(false)
                 metrics.reconnected(server: "postgres")
                 logger.warning("database unavailable; relay waiting", metadata: ["hotline.error": "\(error)"])
                 Thread.sleep(forTimeInterval: 0.5)

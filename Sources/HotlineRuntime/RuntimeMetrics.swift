@@ -17,6 +17,8 @@ public final class RuntimeMetrics: Sendable {
     private let outboxFailed: Counter
     private let lanesReady: Gauge
     private let readyCount = ReadyCount()
+    private let relayGauge: Gauge
+    private let relayCount = ReadyCount()
 
     public static let outcomes = ["applied", "duplicate", "retried", "parked"]
 
@@ -50,6 +52,8 @@ public final class RuntimeMetrics: Sendable {
                                             help: "Outbox publishes returned or nacked by the broker")
         lanesReady = registry.makeGauge(name: "hotline_lanes_ready", labels: labels,
                                         help: "Lanes connected to both servers and consuming")
+        relayGauge = registry.makeGauge(name: "hotline_relay_ready", labels: labels,
+                                        help: "1 when the outbox relay is connected to both servers")
     }
 
     func message(outcome: String) { messages[outcome]?.increment() }
@@ -66,6 +70,14 @@ public final class RuntimeMetrics: Sendable {
         lanesReady.set(Double(readyCount.add(ready ? 1 : -1)))
     }
 
+    /// The relay's connections: up (both servers answered its last turn) or down.
+    func relayReady(_ ready: Bool) {
+        let value = relayCount.set(ready ? 1 : 0)
+        relayGauge.set(Double(value))
+    }
+
+    public var isRelayReady: Bool { relayCount.value == 1 }
+
     /// Lanes connected to both servers and consuming.
     public var readyLanes: Int { readyCount.value }
 
@@ -79,5 +91,6 @@ final class ReadyCount: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     func add(_ delta: Int) -> Int { lock.withLock { count += delta; return count } }
+    func set(_ value: Int) -> Int { lock.withLock { count = value; return count } }
     var value: Int { lock.withLock { count } }
 }

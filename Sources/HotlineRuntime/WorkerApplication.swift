@@ -174,16 +174,19 @@ struct ThreadsService: Service {
     }
 }
 
-/// `/healthz` (the process answers), `/readyz` (every lane connected and consuming) and
+/// `/healthz` (the process answers), `/readyz` (every lane connected and consuming, and the outbox
+/// relay connected to both servers) and
 /// `/metrics` (Prometheus text).
 enum HealthRouter {
     static func make(metrics: RuntimeMetrics, expectedLanes: Int) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ -> Response in
-            let ready = metrics.readyLanes >= expectedLanes
-            return Response(status: ready ? .ok : .serviceUnavailable,
-                            body: .init(byteBuffer: ByteBuffer(string: ready ? "ready\n" : "not ready: \(metrics.readyLanes)/\(expectedLanes) lanes\n")))
+            let lanes = metrics.readyLanes
+            let relay = metrics.isRelayReady
+            let ready = lanes >= expectedLanes && relay
+            let text = ready ? "ready\n" : "not ready: \(lanes)/\(expectedLanes) lanes, relay \(relay ? "up" : "down")\n"
+            return Response(status: ready ? .ok : .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

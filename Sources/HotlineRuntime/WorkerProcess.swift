@@ -1,23 +1,29 @@
 import ArgumentParser
 import Foundation
+import HotlineContracts
 import Logging
 
-/// The process shell of a worker whose message handler has not been built yet: it applies the
-/// migrations, runs its outbox relay and its HTTP endpoint (`/healthz`, `/readyz`, `/metrics`),
-/// consumes nothing, and stops cleanly on SIGTERM or SIGINT. Each worker's handler arrives with
-/// its own issue; until then `ops/run` can already start, watch and stop the whole fleet.
+/// A fleet worker's process: with a handler, it declares its queue from `Topology` (bindings,
+/// retry tiers, parking) and consumes it; without one (a worker whose logic has not been built
+/// yet) it applies the migrations, runs its outbox relay and its HTTP endpoint, and consumes nothing.
 public struct WorkerProcess: Sendable {
     public let kind: WorkerKind
     public let configuration: WorkerConfiguration
+    public let handler: (any MessageHandler)?
 
-    public init(kind: WorkerKind, configuration: WorkerConfiguration) {
+    public init(kind: WorkerKind, configuration: WorkerConfiguration, handler: (any MessageHandler)? = nil) {
         self.kind = kind
         self.configuration = configuration
+        self.handler = handler
     }
 
     public func run() async throws {
-        try await WorkerApplication(kind: kind.rawValue, configuration: configuration, topology: nil,
-                                    handler: ClosureHandler { _, _ in }).run()
+        let topology = handler == nil ? nil : Topology.fleetConsumer(kind.rawValue)
+        if handler != nil && topology == nil {
+            throw ValidationError("worker \(kind.rawValue) has a handler but Topology names no subscriptions for it")
+        }
+        try await WorkerApplication(kind: kind.rawValue, configuration: configuration, topology: topology,
+                                    handler: handler ?? ClosureHandler { _, _ in }).run()
     }
 }
 
@@ -26,13 +32,18 @@ public struct WorkerProcess: Sendable {
 public protocol WorkerCommand: AsyncParsableCommand {
     static var kind: WorkerKind { get }
     var options: WorkerOptions { get }
+    /// The worker's message handler; nil for a worker that consumes nothing yet.
+    static func handler(configuration: WorkerConfiguration) throws -> (any MessageHandler)?
 }
 
 extension WorkerCommand {
+    public static func handler(configuration: WorkerConfiguration) throws -> (any MessageHandler)? { nil }
+
     public func run() async throws {
         JSONLogHandler.bootstrap()
         let configuration = try options.resolve(environment: ProcessInfo.processInfo.environment)
-        try await WorkerProcess(kind: Self.kind, configuration: configuration).run()
+        try await WorkerProcess(kind: Self.kind, configuration: configuration,
+                                handler: try Self.handler(configuration: configuration)).run()
     }
 
     /// The command's help: what the worker does, then what every worker shares.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HotlineIntake
 import HotlineRuntime
 
 @main
@@ -12,4 +13,8 @@ struct Intake: WorkerCommand {
     )
 
     @OptionGroup var options: WorkerOptions
+
+    static func handler(configuration: WorkerConfiguration) throws -> (any MessageHandler)? {
+        IntakeHandler(profile: try WorkerRules.profile(configuration), calendar: try WorkerRules.calendar())
+    }
 }

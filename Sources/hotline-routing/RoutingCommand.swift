@@ -1,4 +1,6 @@
 import ArgumentParser
+import HotlineDomain
+import HotlineRouting
 import HotlineRuntime
 
 @main
@@ -12,4 +14,9 @@ struct Routing: WorkerCommand {
     )
 
     @OptionGroup var options: WorkerOptions
+
+    static func handler(configuration: WorkerConfiguration) throws -> (any MessageHandler)? {
+        // Orders are dispatched under the profile they were received under.
+        RoutingHandler(profiles: try PolicyProfile.allBundled(), calendar: try WorkerRules.calendar())
+    }
 }

@@ -1,0 +1,394 @@
+import Foundation
+import HotlineDomain
+import PostgresClient
+
+/// A work order as stored: the domain's `WorkOrder` (what the rules see) plus the facts the
+/// rules do not need, and the row version for optimistic concurrency.
+public struct StoredOrder: Sendable, Equatable {
+    public var id: UUID
+    public var number: String
+    public var profile: String
+    public var order: WorkOrder
+    /// The row version this was read at; `WorkOrders.apply` writes only if it is unchanged.
+    public var version: Int
+    public var title: String
+    public var regionCode: String?
+    public var localityCode: String?
+    public var dispatchBy: Date?
+}
+
+/// A new work order, as intake creates it. `_pii` fields are personal data: never logged.
+public struct NewWorkOrder: Sendable {
+    public var id: UUID
+    public var profile: String
+    public var order: WorkOrder
+    public var submissionId: String
+    public var title: String
+    public var contentPII: String
+    public var citizenNamePII: String?
+    public var citizenPhonePII: String?
+    public var addressPII: String?
+    public var regionCode: String?
+    public var localityCode: String?
+    public var repeatOf: UUID?
+    public var clusterKey: String?
+    public var fingerprint: Int64?
+    public var agentId: String?
+    public var kbEntryId: Int64?
+    /// Resolved at intake or not accepted: what the citizen was told.
+    public var intakeAnswerPII: String?
+
+    public init(id: UUID, profile: String, order: WorkOrder, submissionId: String, title: String, contentPII: String,
+                citizenNamePII: String? = nil, citizenPhonePII: String? = nil, addressPII: String? = nil,
+                regionCode: String? = nil, localityCode: String? = nil, repeatOf: UUID? = nil, clusterKey: String? = nil,
+                fingerprint: Int64? = nil, agentId: String? = nil, kbEntryId: Int64? = nil, intakeAnswerPII: String? = nil) {
+        self.id = id
+        self.profile = profile
+        self.order = order
+        self.submissionId = submissionId
+        self.title = title
+        self.contentPII = contentPII
+        self.citizenNamePII = citizenNamePII
+        self.citizenPhonePII = citizenPhonePII
+        self.addressPII = addressPII
+        self.regionCode = regionCode
+        self.localityCode = localityCode
+        self.repeatOf = repeatOf
+        self.clusterKey = clusterKey
+        self.fingerprint = fingerprint
+        self.agentId = agentId
+        self.kbEntryId = kbEntryId
+        self.intakeAnswerPII = intakeAnswerPII
+    }
+}
+
+public enum WorkOrderStoreError: Error, Equatable, CustomStringConvertible {
+    /// Someone else changed the order since it was read (its version moved on).
+    case concurrentUpdate(number: String, readAt: Int)
+    case notFound(UUID)
+    /// A unit code the transition names is not in `units`.
+    case unknownUnit(String)
+    case corrupt(number: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case let .concurrentUpdate(number, version): "work order \(number) changed since it was read (version \(version)); read it again"
+        case let .notFound(id): "no work order \(id)"
+        case let .unknownUnit(code): "no unit \(code)"
+        case let .corrupt(number, problem): "work order \(number) cannot be read: \(problem)"
+        }
+    }
+}
+
+/// Work orders in the system of record. Every change is one `Transition` of the domain, written
+/// in the caller's transaction together with its events, timers and outgoing messages.
+public enum WorkOrders {
+    /// Creates the order in the state `transition` left it in (a new order is `received`; intake
+    /// applies accept / refuse / resolve-at-intake to it first), with the transition's events,
+    /// timers and the `outbox` messages made from its number. Returns the number, or nil, writing
+    /// nothing, when the channel already submitted this `submissionId` (idempotency).
+    @discardableResult
+    public static func create(_ new: NewWorkOrder, transition: Transition, actor: String, at now: Date,
+                              outbox: (_ number: String) -> [OutboxMessage], on connection: PostgresConnection) throws -> String? {
+        let order = transition.order
+        let dispatchBy = transition.timers.compactMap { action -> Date? in
+            if case .start(.dispatchBy, let at) = action { return at } else { return nil }
+        }.first
+        let rows = try connection.query("""
+            INSERT INTO work_orders (id, number, profile, channel, submission_id, state, category, urgency, class,
+                confidential, title, content_pii, citizen_name_pii, citizen_phone_pii, address_pii, region_code,
+                locality_code, received_at, dispatch_by, supervised, supervision_reason, repeat_of, cluster_key,
+                not_accepted_reason, fingerprint, agent_id, kb_entry_id, intake_answer_pii, closed_at)
+            VALUES (\(new.id),
+                '12345-' || to_char(\(order.receivedAt) AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-'
+                    || lpad(nextval('work_order_numbers')::text, 7, '0'),
+                \(new.profile), \(order.channel.rawValue), \(new.submissionId), \(order.state.rawValue),
+                \(order.kind.category.rawValue), \(order.kind.urgency?.rawValue), \(order.kind.caseClass?.rawValue),
+                \(order.confidential), \(new.title), \(new.contentPII), \(new.citizenNamePII), \(new.citizenPhonePII),
+                \(new.addressPII), \(new.regionCode), \(new.localityCode), \(order.receivedAt), \(dispatchBy),
+                \(order.supervision != nil), \(order.supervision?.rawValue), \(new.repeatOf), \(new.clusterKey),
+                \(order.notAcceptedReason?.rawValue), \(new.fingerprint), \(new.agentId), \(new.kbEntryId),
+                \(new.intakeAnswerPII), \(isFinal(order.state) ? now : nil))
+            ON CONFLICT (channel, submission_id) DO NOTHING
+            RETURNING number
+            """)
+        guard let number = try rows.first?.decode("number", as: String.self) else { return nil }
+        try appendEvents(transition.events, orderId: new.id, assignmentId: nil, actor: actor, at: now, on: connection)
+        try applyTimers(transition.timers, orderId: new.id, assignmentId: nil, at: now, on: connection)
+        try Outbox.append(outbox(number), on: connection)
+        return number
+    }
+
+    /// The order created for `submissionId` on `channel`, if any.
+    public static func find(channel: String, submissionId: String, on connection: PostgresConnection) throws -> (id: UUID, number: String, state: String)? {
+        try connection.query("""
+            SELECT id, number, state FROM work_orders WHERE channel = \(channel) AND submission_id = \(submissionId)
+            """).first.map { (try $0.decode("id", as: UUID.self), try $0.decode("number", as: String.self), try $0.decode("state", as: String.self)) }
+    }
+
+    /// Reads an order with its active lead assignment. `forUpdate` locks the row for the
+    /// transaction (workers that will write it at once); the HTTP API reads without locking and
+    /// relies on the version check.
+    public static func load(_ id: UUID, forUpdate: Bool = false, on connection: PostgresConnection) throws -> StoredOrder? {
+        let lock: SQL = forUpdate ? " FOR UPDATE OF o" : ""
+        let rows = try connection.query("""
+            SELECT o.number, o.profile, o.channel, o.state, o.category, o.urgency, o.class, o.confidential, o.title,
+                   o.region_code, o.locality_code, o.received_at, o.dispatch_by, o.returns_count, o.redo_count,
+                   o.rating, o.supervision_reason, o.not_accepted_reason, o.version,
+                   ARRAY(SELECT u.code FROM units u WHERE u.id = ANY(o.returned_by_unit_ids)) AS returned_by,
+                   a.state AS a_state, a.dispatched_at, a.reply_by, a.return_window_ends_at, a.original_limit,
+                   a.extensions, a.pending_extension, a.return_rejected, lu.code AS lead_code,
+                   ARRAY(SELECT cu.code FROM assignments c JOIN units cu ON cu.id = c.unit_id
+                         WHERE c.work_order_id = o.id AND c.active AND c.role = 'co' ORDER BY c.id) AS co_codes
+            FROM work_orders o
+            LEFT JOIN assignments a ON a.work_order_id = o.id AND a.active AND a.role = 'lead'
+            LEFT JOIN units lu ON lu.id = a.unit_id
+            WHERE o.id = \(id)
+            """ + lock)
+        guard let row = rows.first else { return nil }
+        let number = try row.decode("number", as: String.self)
+        func corrupt(_ problem: String) -> WorkOrderStoreError { .corrupt(number: number, problem: problem) }
+        guard let category = Category(rawValue: try row.decode("category", as: String.self)) else { throw corrupt("category") }
+        guard let channel = Channel(rawValue: try row.decode("channel", as: String.self)) else { throw corrupt("channel") }
+        guard let state = OrderState(rawValue: try row.decode("state", as: String.self)) else { throw corrupt("state") }
+        let urgency = try row.decode("urgency", as: String?.self).map { try value(Urgency(rawValue: $0), "urgency", number) }
+        let caseClass = try row.decode("class", as: String?.self).map { try value(CaseClass(rawValue: $0), "class", number) }
+        var order = WorkOrder(id: id.uuidString, kind: OrderKind(category: category, urgency: urgency, caseClass: caseClass),
+                              channel: channel, confidential: try row.decode("confidential", as: Bool.self),
+                              receivedAt: try row.decode("received_at", as: Date.self))
+        order.state = state
+        order.returnCount = try row.decode("returns_count", as: Int.self)
+        order.redoCount = try row.decode("redo_count", as: Int.self)
+        order.rating = try row.decode("rating", as: String?.self).map { try value(Rating(rawValue: $0), "rating", number) }
+        order.supervision = try row.decode("supervision_reason", as: String?.self).map { try value(SupervisionReason(rawValue: $0), "supervision", number) }
+        order.notAcceptedReason = try row.decode("not_accepted_reason", as: String?.self).map { try value(NotAcceptedReason(rawValue: $0), "reason", number) }
+        order.returnedBy = try row.decode("returned_by", as: [String].self)
+        if let lead = try row.decode("lead_code", as: String?.self) {
+            guard let aState = AssignmentState(rawValue: try row.decode("a_state", as: String.self)) else { throw corrupt("assignment state") }
+            guard !(try row.isNull("original_limit")) else { throw corrupt("original limit") }
+            let original = try row.decodeJSON("original_limit", as: TimeLimit.self)
+            order.assignment = Assignment(
+                leadUnit: lead, coUnits: try row.decode("co_codes", as: [String].self),
+                dispatchedAt: try row.decode("dispatched_at", as: Date.self), state: aState, originalLimit: original,
+                replyBy: try row.decode("reply_by", as: Date.self),
+                returnWindowEnd: try row.decode("return_window_ends_at", as: Date?.self),
+                extensions: try row.decodeJSON("extensions", as: [TimeLimit].self),
+                pendingExtension: try row.isNull("pending_extension") ? nil : try row.decodeJSON("pending_extension", as: TimeLimit.self),
+                returnRejected: try row.decode("return_rejected", as: Bool.self))
+        }
+        return StoredOrder(id: id, number: number, profile: try row.decode("profile", as: String.self), order: order,
+                           version: try row.decode("version", as: Int.self), title: try row.decode("title", as: String.self),
+                           regionCode: try row.decode("region_code", as: String?.self),
+                           localityCode: try row.decode("locality_code", as: String?.self),
+                           dispatchBy: try row.decode("dispatch_by", as: Date?.self))
+    }
+
+    /// Writes `transition` (computed from `stored`) in the caller's transaction: the order's new
+    /// state, its assignments, events, timers and `outbox` messages. Throws `concurrentUpdate`,
+    /// writing nothing, when the order's version is no longer the one `stored` was read at.
+    public static func apply(_ transition: Transition, to stored: StoredOrder, actor: String, at now: Date,
+                             outbox: [OutboxMessage], basis: String? = nil, on connection: PostgresConnection) throws {
+        let before = stored.order
+        let after = transition.order
+        let returnedIds = try unitIds(after.returnedBy, on: connection)
+        let updated = try connection.execute("""
+            UPDATE work_orders SET
+                state = \(after.state.rawValue), returns_count = \(after.returnCount), redo_count = \(after.redoCount),
+                rating = \(after.rating?.rawValue), supervised = \(after.supervision != nil),
+                supervision_reason = \(after.supervision?.rawValue), not_accepted_reason = \(after.notAcceptedReason?.rawValue),
+                returned_by_unit_ids = \(returnedIds), closed_at = \(isFinal(after.state) ? now : nil),
+                lead_unit_id = \(try after.assignment.map { try unitId($0.leadUnit, on: connection) }),
+                manual_dispatch_reason = CASE WHEN \(after.state.rawValue) = 'awaitingDispatch' THEN manual_dispatch_reason END,
+                version = version + 1, updated_at = \(now)
+            WHERE id = \(stored.id) AND version = \(stored.version)
+            """)
+        guard updated == 1 else {
+            throw WorkOrderStoreError.concurrentUpdate(number: stored.number, readAt: stored.version)
+        }
+        let assignmentId = try writeAssignments(before: before.assignment, after: after.assignment, orderId: stored.id,
+                                                at: now, basis: basis, on: connection)
+        try appendEvents(transition.events, orderId: stored.id, assignmentId: assignmentId, actor: actor, at: now, on: connection)
+        try applyTimers(transition.timers, orderId: stored.id, assignmentId: assignmentId, at: now, on: connection)
+        try Outbox.append(outbox, on: connection)
+    }
+
+    /// Records a fact that changes no rule-visible state (e.g. "needs manual dispatch") as an event
+    /// row, bumping the version so concurrent writers notice; with its outgoing messages.
+    public static func note(_ type: String, data: [String: String], on stored: StoredOrder, actor: String, at now: Date,
+                            manualDispatchReason: String?? = .none, outbox: [OutboxMessage], on connection: PostgresConnection) throws {
+        let setManual: SQL = switch manualDispatchReason {
+        case .none: ""
+        case .some(let reason): ", manual_dispatch_reason = \(reason)"
+        }
+        let updated = try connection.execute("""
+            UPDATE work_orders SET version = version + 1, updated_at = \(now)
+            """ + setManual + """
+             WHERE id = \(stored.id) AND version = \(stored.version)
+            """)
+        guard updated == 1 else { throw WorkOrderStoreError.concurrentUpdate(number: stored.number, readAt: stored.version) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: (try? encoder.encode(data)) ?? Data("{}".utf8), as: UTF8.self)
+        try connection.execute("""
+            INSERT INTO events (work_order_id, type, occurred_at, actor, data)
+            VALUES (\(stored.id), \(type), \(now), \(actor), \(json)::jsonb)
+            """)
+        try Outbox.append(outbox, on: connection)
+    }
+
+    // MARK: - Pieces
+
+    static func isFinal(_ state: OrderState) -> Bool {
+        state == .closed || state == .notAccepted || state == .resolvedAtIntake
+    }
+
+    private static func value<T>(_ value: T?, _ field: String, _ number: String) throws -> T {
+        guard let value else { throw WorkOrderStoreError.corrupt(number: number, problem: field) }
+        return value
+    }
+
+    static func unitId(_ code: String, on connection: PostgresConnection) throws -> Int64 {
+        guard let id = try connection.query("SELECT id FROM units WHERE code = \(code)").first?.decode("id", as: Int64.self) else {
+            throw WorkOrderStoreError.unknownUnit(code)
+        }
+        return id
+    }
+
+    static func unitIds(_ codes: [String], on connection: PostgresConnection) throws -> [Int64] {
+        guard !codes.isEmpty else { return [] }
+        let found = try connection.query("SELECT id, code FROM units WHERE code = ANY(\(codes))")
+        var ids: [String: Int64] = [:]
+        for row in found { ids[try row.decode("code", as: String.self)] = try row.decode("id", as: Int64.self) }
+        return try codes.map { code in
+            guard let id = ids[code] else { throw WorkOrderStoreError.unknownUnit(code) }
+            return id
+        }
+    }
+
+    /// Inserts, updates or retires assignment rows so they match the domain's `after`; returns the
+    /// active lead assignment's id (events and timers refer to it).
+    private static func writeAssignments(before: Assignment?, after: Assignment?, orderId: UUID, at now: Date,
+                                         basis: String?, on connection: PostgresConnection) throws -> Int64? {
+        let activeLead = try connection.query("""
+            SELECT id FROM assignments WHERE work_order_id = \(orderId) AND active AND role = 'lead'
+            """).first?.decode("id", as: Int64.self)
+        switch (before, after) {
+        case (nil, nil):
+            return nil
+        case (_?, nil):
+            // Returned (approved): the order leaves these units.
+            try connection.execute("""
+                UPDATE assignments SET active = false, state = \(AssignmentState.returnApproved.rawValue), updated_at = \(now)
+                WHERE work_order_id = \(orderId) AND active
+                """)
+            return activeLead
+        case (nil, let a?):
+            let leadId = try unitId(a.leadUnit, on: connection)
+            let coIds = try unitIds(a.coUnits, on: connection)
+            let id = try connection.query("""
+                INSERT INTO assignments (work_order_id, unit_id, role, state, dispatched_at, return_window_ends_at, reply_by,
+                                         original_limit, extensions, pending_extension, return_rejected, basis)
+                VALUES (\(orderId), \(leadId), 'lead', \(a.state.rawValue), \(a.dispatchedAt), \(a.returnWindowEnd), \(a.replyBy),
+                        \(json(a.originalLimit)), \(json(a.extensions)), \(a.pendingExtension.map(json)), \(a.returnRejected), \(basis))
+                RETURNING id
+                """).first!.decode("id", as: Int64.self)
+            if !coIds.isEmpty {
+                try connection.execute("""
+                    INSERT INTO assignments (work_order_id, unit_id, role, state, dispatched_at, reply_by, original_limit, basis)
+                    SELECT \(orderId), unit, 'co', \(a.state.rawValue), \(a.dispatchedAt), \(a.replyBy), \(json(a.originalLimit)), \(basis)
+                    FROM unnest(\(coIds)::bigint[]) AS unit
+                    """)
+            }
+            return id
+        case (_?, let a?):
+            guard let activeLead else { return nil }
+            try connection.execute("""
+                UPDATE assignments SET state = \(a.state.rawValue), reply_by = \(a.replyBy),
+                    return_window_ends_at = \(a.returnWindowEnd), extensions = \(json(a.extensions)),
+                    extensions_count = \(a.extensions.count), pending_extension = \(a.pendingExtension.map(json)),
+                    return_rejected = \(a.returnRejected), updated_at = \(now),
+                    signed_at = CASE WHEN \(a.state.rawValue) = 'signed' AND signed_at IS NULL THEN \(now) ELSE signed_at END,
+                    replied_at = CASE WHEN \(a.state.rawValue) = 'replied' THEN \(now) ELSE replied_at END
+                WHERE id = \(activeLead)
+                """)
+            return activeLead
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T) -> PostgresJSON<T> { PostgresJSON(value) }
+
+    static func appendEvents(_ events: [Event], orderId: UUID, assignmentId: Int64?, actor: String, at now: Date,
+                             on connection: PostgresConnection) throws {
+        guard !events.isEmpty else { return }
+        let records = events.map(EventRecord.init)
+        try connection.execute("""
+            INSERT INTO events (work_order_id, assignment_id, type, occurred_at, actor, data)
+            SELECT \(orderId), \(assignmentId), type, \(now), \(actor), data::jsonb
+            FROM unnest(\(records.map(\.type))::text[], \(records.map(\.json))::text[]) AS e(type, data)
+            """)
+    }
+
+    static func applyTimers(_ timers: [TimerAction], orderId: UUID, assignmentId: Int64?, at now: Date,
+                            on connection: PostgresConnection) throws {
+        var cancel: [String] = []
+        var startKinds: [String] = []
+        var startAt: [String] = []
+        for action in timers {
+            switch action {
+            case .cancel(let kind): cancel.append(kind.name)
+            case .start(let kind, let at):
+                startKinds.append(kind.name)
+                startAt.append(String(at.timeIntervalSince1970))
+            }
+        }
+        // Cancels first: a transition that restarts a timer cancels the old one, then starts anew.
+        if !cancel.isEmpty {
+            try connection.execute("""
+                UPDATE timers SET cancelled_at = \(now)
+                WHERE work_order_id = \(orderId) AND kind = ANY(\(cancel)) AND fired_at IS NULL AND cancelled_at IS NULL
+                """)
+        }
+        if !startKinds.isEmpty {
+            try connection.execute("""
+                INSERT INTO timers (work_order_id, assignment_id, kind, fire_at)
+                SELECT \(orderId), \(assignmentId), kind, to_timestamp(at::float8)
+                FROM unnest(\(startKinds)::text[], \(startAt)::text[]) AS t(kind, at)
+                """)
+        }
+    }
+}
+
+/// An event as stored: its type and its data as JSON.
+struct EventRecord {
+    var type: String
+    var json: String
+
+    init(_ event: Event) {
+        func instant(_ date: Date) -> String { ChinaTime.format(date) }
+        var data: [String: String] = [:]
+        switch event {
+        case .accepted: type = "accepted"
+        case .notAccepted(let reason): type = "notAccepted"; data["reason"] = reason.rawValue
+        case .resolvedAtIntake: type = "resolvedAtIntake"
+        case let .dispatched(lead, coUnits, replyBy):
+            type = "dispatched"; data["lead"] = lead; data["coUnits"] = coUnits.joined(separator: ","); data["replyBy"] = instant(replyBy)
+        case .signed(let unit): type = "signed"; data["unit"] = unit
+        case .returnRequested(let unit): type = "returnRequested"; data["unit"] = unit
+        case .returnApproved(let unit): type = "returnApproved"; data["unit"] = unit
+        case .returnRejected(let unit): type = "returnRejected"; data["unit"] = unit
+        case .extensionRequested(let limit): type = "extensionRequested"; data["amount"] = limit.description
+        case .extensionApproved(let replyBy): type = "extensionApproved"; data["replyBy"] = instant(replyBy)
+        case .extensionRejected: type = "extensionRejected"
+        case let .replied(unit, late): type = "replied"; data["unit"] = unit; data["late"] = String(late)
+        case .revisitStarted: type = "revisitStarted"
+        case .rated(let rating): type = "rated"; data["rating"] = rating.rawValue
+        case .redone(let replyBy): type = "redone"; data["replyBy"] = instant(replyBy)
+        case .closed: type = "closed"
+        case .supervised(let reason): type = "supervised"; data["reason"] = reason.rawValue
+        case .overdue(let timer): type = "overdue"; data["timer"] = timer.name
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        json = String(decoding: (try? encoder.encode(data)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
