@@ -1,0 +1,360 @@
+// The routing decision: which unit leads an order, which co-handle it. Pure: built from reference
+// data, no I/O. Every unit code and keyword comes from the data (ReferenceData), none from code.
+//
+// Where the order is (`locality`): its region code, walked up the gazetteer; when that says no more
+// than a county (or is missing or unknown), the address is searched for names of places within it.
+// Full names (白沙镇, 荷叶塘村) and, for townships and streets, the name without its suffix (白沙,
+// 城关) count; of overlapping matches the longest wins (石桥村 over 石桥); a village implies its
+// township; an ambiguous match (two places of the same name and length) decides nothing.
+//
+// How a rule matches: its category (if any) and urgency (if any) are the order's; its region (if
+// any) is the order's place or contains it; and one of its keywords occurs in the title or content
+// (whitespace ignored; a keyword `小区+停水` needs every part). A keyword-less rule of the hotline
+// needs a category or region (validation enforces it) and is a fallback: it is used only when no
+// keyword rule is usable, since nothing in the text says the matter is that unit's.
+//
+// The decision, in order:
+// 1. Units in `excluding` (they returned the order) and inactive units are never lead nor co-unit.
+// 2. Locality first (属地管理优先): a matching rule limited to the order's township, street or a
+//    village in it is a local-matter rule. If the best local rule's priority is the same as or
+//    better than the best other rule's, the local unit leads and the other rule's unit co-handles.
+// 3. Otherwise the best rule leads: lower priority, then more keyword hits, then rule name.
+//    Its co-units come with it.
+// 4. Three-level network: rules with `fromUnit` = the chosen level-2 lead are matched the same way
+//    (keyword-less ones are normal there: "this area's water goes to its water station"); the best
+//    passes the order to that level-3 unit, which becomes the lead.
+// 5. Nothing usable: `.manual`, with a reason (no keyword, no place, or every unit returned it).
+import Foundation
+import HotlineDomain
+import HotlineStore
+
+/// What routing needs of an order. Title, content and address are personal data: they never reach
+/// a decision's basis or reason.
+public struct RoutingInput: Sendable, Equatable {
+    public var category: Category
+    public var urgency: Urgency?
+    public var title: String
+    public var content: String
+    public var regionCode: String?
+    public var address: String?
+
+    public init(category: Category, urgency: Urgency? = nil, title: String, content: String,
+                regionCode: String? = nil, address: String? = nil) {
+        self.category = category
+        self.urgency = urgency
+        self.title = title
+        self.content = content
+        self.regionCode = regionCode
+        self.address = address
+    }
+}
+
+/// Where an order is, as region codes; nil parts are unknown.
+public struct Locality: Sendable, Equatable {
+    public var county: String?
+    /// The township or street.
+    public var township: String?
+    /// The village or community.
+    public var village: String?
+
+    public init(county: String? = nil, township: String? = nil, village: String? = nil) {
+        self.county = county
+        self.township = township
+        self.village = village
+    }
+
+    /// The most specific known region.
+    public var mostSpecific: String? { village ?? township ?? county }
+}
+
+public enum RoutingDecision: Sendable, Equatable {
+    /// Unit codes, and why (rule names, English and Chinese; no personal data).
+    case dispatch(lead: String, coUnits: [String], basis: String)
+    /// For the office's manual-dispatch queue.
+    case manual(reason: String)
+}
+
+public struct RoutingTable: Sendable {
+    private struct Rule: Sendable {
+        var record: RoutingRuleRecord
+        /// Each keyword with its parts (`a+b` → [a, b]), whitespace removed.
+        var keywords: [(text: String, parts: [String])]
+        /// Limited to a township, street or smaller place: a local-matter rule.
+        var isLocal: Bool
+    }
+
+    private struct Candidate {
+        var rule: Rule
+        var hits: [String]
+        var name: String { rule.record.name }
+        var unit: String { rule.record.unit }
+        var priority: Int { rule.record.priority }
+
+        /// Lower priority, then more keyword hits, then name.
+        static func precedes(_ a: Candidate, _ b: Candidate) -> Bool {
+            if a.priority != b.priority { return a.priority < b.priority }
+            if a.hits.count != b.hits.count { return a.hits.count > b.hits.count }
+            return a.name < b.name
+        }
+    }
+
+    private struct Alias: Sendable {
+        var text: [Character]
+        var region: String
+    }
+
+    private let regions: [String: RegionRecord]
+    private let units: [String: UnitRecord]
+    /// The hotline's rules (no `fromUnit`).
+    private let rules: [Rule]
+    /// Sub-dispatch rules by the unit they pass orders from.
+    private let subRules: [String: [Rule]]
+    private let aliases: [Alias]
+
+    public init(_ reference: ReferenceData) {
+        var regions: [String: RegionRecord] = [:]
+        for region in reference.regions { regions[region.code] = region }
+        var units: [String: UnitRecord] = [:]
+        for unit in reference.units { units[unit.code] = unit }
+        self.regions = regions
+        self.units = units
+
+        var rules: [Rule] = []
+        var subRules: [String: [Rule]] = [:]
+        for record in reference.routingRules {
+            let keywords = record.keywords.map { keyword in
+                (text: keyword, parts: keyword.split(separator: "+").map { RoutingTable.squeezed(String($0)) }.filter { !$0.isEmpty })
+            }.filter { !$0.parts.isEmpty }
+            let rank = record.regionCode.flatMap { regions[$0] }.flatMap { RegionRecord.rank(of: $0.level) }
+            let rule = Rule(record: record, keywords: keywords, isLocal: (rank ?? 0) >= RegionRecord.rank(of: "township")!)
+            if let from = record.fromUnit { subRules[from, default: []].append(rule) } else { rules.append(rule) }
+        }
+        self.rules = rules
+        self.subRules = subRules
+
+        var aliases: [Alias] = []
+        for region in reference.regions {
+            aliases.append(Alias(text: Array(region.name), region: region.code))
+            if region.level == "township" || region.level == "street" {
+                for suffix in ["街道", "镇", "乡"] where region.name.hasSuffix(suffix) {
+                    let stem = String(region.name.dropLast(suffix.count))
+                    if stem.count >= 2 { aliases.append(Alias(text: Array(stem), region: region.code)) }
+                    break
+                }
+            }
+        }
+        self.aliases = aliases
+    }
+
+    public func unit(_ code: String) -> UnitRecord? { units[code] }
+
+    /// Whether a region code is in this hotline's gazetteer (jurisdiction check for intake).
+    public func knows(regionCode: String) -> Bool { regions[regionCode] != nil }
+
+    // MARK: - Locality
+
+    /// The township/street (and village) an order is in: from its region code (walking up the
+    /// parents), else from names of the gazetteer found in the address (longest match wins; a
+    /// village name implies its township). nil parts when unknown.
+    public func locality(regionCode: String?, address: String?) -> Locality {
+        var locality = Locality()
+        let base = regionCode.flatMap { regions[$0] }
+        if let base { fill(&locality, from: base.code) }
+        if locality.township == nil, let address, !address.isEmpty,
+           let found = place(in: address, within: base?.code) {
+            fill(&locality, from: found)
+        } else if locality.township != nil, locality.village == nil, let address, !address.isEmpty,
+                  let found = place(in: address, within: locality.township), found != locality.township {
+            fill(&locality, from: found)
+        }
+        return locality
+    }
+
+    private func fill(_ locality: inout Locality, from code: String) {
+        var current = regions[code]
+        var steps = 0
+        while let region = current, steps < 16 {
+            switch region.level {
+            case "village", "community": if locality.village == nil { locality.village = region.code }
+            case "township", "street": if locality.township == nil { locality.township = region.code }
+            case "county": if locality.county == nil { locality.county = region.code }
+            default: break
+            }
+            current = region.parentCode.flatMap { regions[$0] }
+            steps += 1
+        }
+    }
+
+    private func isWithin(_ code: String, _ ancestor: String) -> Bool {
+        var current = regions[code]?.parentCode
+        var steps = 0
+        while let parent = current, steps < 16 {
+            if parent == ancestor { return true }
+            current = regions[parent]?.parentCode
+            steps += 1
+        }
+        return false
+    }
+
+    /// The most specific place named in `address`, strictly inside `scope` (anywhere when nil).
+    private func place(in address: String, within scope: String?) -> String? {
+        let text = Array(address)
+        // Every occurrence of every alias, as (start, length, region).
+        var occurrences: [(start: Int, length: Int, region: String)] = []
+        for alias in aliases where scope == nil || isWithin(alias.region, scope!) {
+            let n = alias.text.count
+            guard n > 0, n <= text.count else { continue }
+            for start in 0...(text.count - n) where text[start..<(start + n)].elementsEqual(alias.text) {
+                occurrences.append((start, n, alias.region))
+            }
+        }
+        // Longest match wins: drop an occurrence lying inside a longer one.
+        let kept = occurrences.filter { o in
+            !occurrences.contains { p in p.length > o.length && p.start <= o.start && o.start + o.length <= p.start + p.length }
+        }
+        guard !kept.isEmpty else { return nil }
+        var bestLength: [String: Int] = [:]
+        for o in kept { bestLength[o.region] = max(bestLength[o.region] ?? 0, o.length) }
+
+        func rank(_ code: String) -> Int { regions[code].flatMap { RegionRecord.rank(of: $0.level) } ?? 0 }
+        /// The region with the longest match, or nil when two differ with the same length.
+        func longest(_ codes: [String]) -> String? {
+            guard let top = codes.map({ bestLength[$0]! }).max() else { return nil }
+            let best = Set(codes.filter { bestLength[$0] == top })
+            return best.count == 1 ? best.first : nil
+        }
+        let townshipRank = RegionRecord.rank(of: "township")!
+        let townships = bestLength.keys.filter { rank($0) == townshipRank }
+        var villages = bestLength.keys.filter { rank($0) > townshipRank }
+        if !townships.isEmpty {
+            let named = villages.filter { village in townships.contains { isWithin(village, $0) } }
+            villages = named
+        }
+        if let village = longest(villages) { return village }
+        if !villages.isEmpty {
+            // Several villages of the same name: their township, if they share one.
+            let parents = Set(villages.compactMap { village in regions[village]?.parentCode })
+            if parents.count == 1, let parent = parents.first, rank(parent) == townshipRank { return parent }
+        }
+        if let township = longest(townships) { return township }
+        // Only coarser places (a county, a city).
+        let coarser = bestLength.keys.filter { rank($0) < townshipRank }
+        return coarser.max { rank($0) < rank($1) }
+    }
+
+    // MARK: - Decision
+
+    public func decide(_ input: RoutingInput, excluding: Set<String>) -> RoutingDecision {
+        let locality = locality(regionCode: input.regionCode, address: input.address)
+        var chain: Set<String> = []
+        if let place = locality.mostSpecific {
+            chain.insert(place)
+            var current = regions[place]?.parentCode
+            while let code = current, chain.insert(code).inserted { current = regions[code]?.parentCode }
+        }
+        let text = Self.squeezed(input.title + "\n" + input.content)
+
+        func hits(_ rule: Rule) -> [String] {
+            rule.keywords.compactMap { keyword in
+                keyword.parts.allSatisfy { text.contains($0) } ? keyword.text : nil
+            }
+        }
+        func applies(_ rule: Rule) -> Bool {
+            if let category = rule.record.category, category != input.category.rawValue { return false }
+            if let urgency = rule.record.urgency, urgency != input.urgency?.rawValue { return false }
+            if let region = rule.record.regionCode, !chain.contains(region) { return false }
+            return true
+        }
+        func usable(_ code: String) -> Bool { !excluding.contains(code) && units[code]?.active == true }
+
+        // The hotline's rules that match: keyword rules, and keyword-less fallbacks.
+        var keywordMatches: [Candidate] = []
+        var fallbackMatches: [Candidate] = []
+        var keywordSeen = false
+        for rule in rules {
+            if rule.keywords.isEmpty {
+                if applies(rule) { fallbackMatches.append(Candidate(rule: rule, hits: [])) }
+                continue
+            }
+            let found = hits(rule)
+            guard !found.isEmpty else { continue }
+            keywordSeen = true
+            if applies(rule) { keywordMatches.append(Candidate(rule: rule, hits: found)) }
+        }
+        var skipped: [String] = []
+        func usableOnes(_ candidates: [Candidate]) -> [Candidate] {
+            candidates.sorted(by: Candidate.precedes).filter { candidate in
+                if usable(candidate.unit) { return true }
+                if !skipped.contains(candidate.unit) { skipped.append(candidate.unit) }
+                return false
+            }
+        }
+        var fallback = false
+        var candidates = usableOnes(keywordMatches)
+        if candidates.isEmpty {
+            candidates = usableOnes(fallbackMatches)
+            fallback = !candidates.isEmpty
+        }
+
+        guard let first = candidates.first else {
+            if !skipped.isEmpty {
+                return .manual(reason: "every unit the matching rules name has returned this order or is inactive (\(skipped.joined(separator: ", "))) · 匹配的承办单位均已退回或停用，转人工派单")
+            }
+            let placeKnown = locality.township != nil
+            if keywordSeen {
+                return .manual(reason: "the rules whose keywords occur are limited to another category, urgency or place\(placeKnown ? "" : " (the place is unknown)") · 匹配关键词的规则均不适用，转人工派单")
+            }
+            if placeKnown {
+                return .manual(reason: "no rule keyword in the title or content, and no local rule for \(locality.township!) applies · 未识别诉求事项，转人工派单")
+            }
+            return .manual(reason: "no rule keyword in the title or content, and no known place (no region code of the gazetteer, no place name in the address) · 未识别诉求事项及属地，转人工派单")
+        }
+
+        // Locality first, else the best rule.
+        var lead = first
+        var coUnits = first.rule.record.coUnits
+        var basis: String
+        let bestLocal = candidates.first { $0.rule.isLocal }
+        let bestOther = candidates.first { !$0.rule.isLocal }
+        if let local = bestLocal, let other = bestOther, local.priority <= other.priority {
+            lead = local
+            coUnits = local.rule.record.coUnits + (other.unit == local.unit ? [] : [other.unit])
+            basis = "locality first: rule \(local.name)\(Self.quote(local.hits)) → \(local.unit) leads over rule \(other.name)\(Self.quote(other.hits))"
+                + (other.unit == local.unit ? "" : ", \(other.unit) co-handles") + " · 属地管理优先"
+        } else if fallback {
+            basis = "fallback rule \(first.name) (no keyword matched) → \(first.unit) · 兜底规则派单"
+        } else {
+            basis = "rule \(first.name)\(Self.quote(first.hits)) → \(first.unit) · 按规则派单"
+        }
+
+        // Three-level network: sub-dispatch to a level-3 unit of the lead.
+        var leadUnit = lead.unit
+        let subCandidates = (subRules[lead.unit] ?? []).compactMap { rule -> Candidate? in
+            guard applies(rule) else { return nil }
+            let found = hits(rule)
+            guard rule.keywords.isEmpty || !found.isEmpty else { return nil }
+            return Candidate(rule: rule, hits: found)
+        }
+        if let sub = usableOnes(subCandidates).first {
+            leadUnit = sub.unit
+            basis += "; sub-dispatch rule \(sub.name)\(Self.quote(sub.hits)) → \(sub.unit) · 三级网络转派"
+        }
+        if !skipped.isEmpty {
+            basis += "; not back to \(skipped.joined(separator: ", ")) · 不派回退件单位"
+        }
+
+        var seen: Set<String> = [leadUnit, lead.unit]
+        let co = coUnits.filter { usable($0) && seen.insert($0).inserted }
+        return .dispatch(lead: leadUnit, coUnits: co, basis: basis)
+    }
+
+    /// " (停水, 水压)", or "" without hits; at most three keywords.
+    private static func quote(_ hits: [String]) -> String {
+        hits.isEmpty ? "" : " (" + hits.prefix(3).joined(separator: ", ") + ")"
+    }
+
+    /// Text with whitespace removed, for keyword matching.
+    static func squeezed(_ text: String) -> String {
+        String(text.unicodeScalars.filter { !CharacterSet.whitespacesAndNewlines.contains($0) })
+    }
+}
