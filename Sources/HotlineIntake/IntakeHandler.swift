@@ -98,7 +98,9 @@ public struct IntakeHandler: MessageHandler {
         let table = try reference.table(on: tx)
         let locality = table.locality(regionCode: request.regionCode, address: request.address)
         let place = locality.village ?? locality.township
-        let fingerprint = Fingerprint.simHash(request.title + " " + request.content)
+        let text = request.title + " " + request.content
+        let fingerprint = Fingerprint.simHash(text)
+        let topics = Fingerprint.topics(text).sorted()
         let id = UUID()
         let order = WorkOrder(id: id.uuidString, kind: request.kind, channel: request.channel,
                               confidential: request.confidential, receivedAt: request.receivedAt)
@@ -107,6 +109,7 @@ public struct IntakeHandler: MessageHandler {
             contentPII: request.content, citizenNamePII: request.citizenName, citizenPhonePII: request.phone?.digits,
             addressPII: request.address, regionCode: request.regionCode, localityCode: place, fingerprint: fingerprint,
             agentId: request.agentId)
+        new.topics = topics
 
         let decision = try scope(request, table: table, fingerprint: fingerprint, on: tx, now: context.now)
         var transition: Transition
@@ -131,7 +134,7 @@ public struct IntakeHandler: MessageHandler {
         case .accept:
             transition = try rules(.accept, order, context.now)
             new.repeatOf = try findRepeat(request, fingerprint: fingerprint, on: tx, now: context.now)
-            let cluster = try joinCluster(request, place: place, fingerprint: fingerprint, orderId: id, on: tx, now: context.now)
+            let cluster = try joinCluster(request, place: place, topics: topics, on: tx, now: context.now)
             new.clusterKey = cluster?.key
             if let cluster, cluster.supervise {
                 transition = transition.then(try rules(.supervise(.clusterOfCitizens), transition.order, context.now))
@@ -255,24 +258,32 @@ public struct IntakeHandler: MessageHandler {
         var supervise: Bool
     }
 
+    /// How many recent orders of the same place and matter a new order is compared with.
+    public static let clusterCandidates = 100
+
     /// The same matter from other citizens in the same place within the window makes a cluster
     /// (keyed by its first order); the order that brings it to the profile's threshold, and every
-    /// later one, is supervised (`clusterOfCitizens`), and the cluster records when.
-    func joinCluster(_ request: IntakeRequest, place: String?, fingerprint: Int64, orderId: UUID,
+    /// later one, is supervised (`clusterOfCitizens`), and the cluster records when. Candidates are
+    /// the most recent orders of the place that name the same lexicon matter (or, for a text naming
+    /// none, that name none), confirmed one by one with `Fingerprint.isSameMatter`.
+    func joinCluster(_ request: IntakeRequest, place: String?, topics: [String],
                      on tx: PostgresConnection, now: Date) throws -> ClusterMembership? {
         guard let place, let phone = request.phone?.digits else { return nil }
+        let sameTopics: SQL = topics.isEmpty ? "topics = '{}'" : "topics && \(topics)"
         let candidates = try tx.query("""
             SELECT id, title, content_pii, cluster_key, citizen_phone_pii FROM work_orders
-            WHERE locality_code = \(place) AND fingerprint IS NOT NULL
+            WHERE locality_code = \(place)
               AND received_at > \(request.receivedAt.addingTimeInterval(-Self.clusterWindow))
-              AND citizen_phone_pii IS DISTINCT FROM \(phone)
-            ORDER BY received_at LIMIT 500
+              AND citizen_phone_pii IS DISTINCT FROM \(phone) AND
+            """ + sameTopics + """
+             ORDER BY received_at DESC LIMIT \(Self.clusterCandidates)
             """)
         var matches: [(id: UUID, key: String?)] = []
         for row in candidates where sameMatter(request, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
             matches.append((try row.decode("id", as: UUID.self), try row.decode("cluster_key", as: String?.self)))
         }
-        guard let first = matches.first else { return nil }
+        // Candidates come newest first: a new cluster is keyed by its earliest order.
+        guard let first = matches.last else { return nil }
         let key = matches.compactMap(\.key).first ?? first.id.uuidString
         // Earlier members without the key get it now (they were alone when they arrived).
         let unkeyed = matches.filter { $0.key == nil }.map { $0.id.uuidString }

@@ -151,6 +151,9 @@ public struct RoutingTable: Sendable {
     /// Whether a region code is in this hotline's gazetteer (jurisdiction check for intake).
     public func knows(regionCode: String) -> Bool { regions[regionCode] != nil }
 
+    /// False until a gazetteer is loaded (`hotlinectl seed`): intake then checks no jurisdiction.
+    public var hasGazetteer: Bool { !regions.isEmpty }
+
     // MARK: - Locality
 
     /// The township/street (and village) an order is in: from its region code (walking up the

@@ -33,6 +33,8 @@ public struct NewWorkOrder: Sendable {
     public var repeatOf: UUID?
     public var clusterKey: String?
     public var fingerprint: Int64?
+    /// The matters the text names (lexicon topics), for cluster detection.
+    public var topics: [String] = []
     public var agentId: String?
     public var kbEntryId: Int64?
     /// Resolved at intake or not accepted: what the citizen was told.
@@ -98,7 +100,7 @@ public enum WorkOrders {
             INSERT INTO work_orders (id, number, profile, channel, submission_id, state, category, urgency, class,
                 confidential, title, content_pii, citizen_name_pii, citizen_phone_pii, address_pii, region_code,
                 locality_code, received_at, dispatch_by, supervised, supervision_reason, repeat_of, cluster_key,
-                not_accepted_reason, fingerprint, agent_id, kb_entry_id, intake_answer_pii, closed_at)
+                not_accepted_reason, fingerprint, topics, agent_id, kb_entry_id, intake_answer_pii, closed_at)
             VALUES (\(new.id),
                 '12345-' || to_char(\(order.receivedAt) AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-'
                     || lpad(nextval('work_order_numbers')::text, 7, '0'),
@@ -107,7 +109,7 @@ public enum WorkOrders {
                 \(order.confidential), \(new.title), \(new.contentPII), \(new.citizenNamePII), \(new.citizenPhonePII),
                 \(new.addressPII), \(new.regionCode), \(new.localityCode), \(order.receivedAt), \(dispatchBy),
                 \(order.supervision != nil), \(order.supervision?.rawValue), \(new.repeatOf), \(new.clusterKey),
-                \(order.notAcceptedReason?.rawValue), \(new.fingerprint), \(new.agentId), \(new.kbEntryId),
+                \(order.notAcceptedReason?.rawValue), \(new.fingerprint), \(new.topics), \(new.agentId), \(new.kbEntryId),
                 \(new.intakeAnswerPII), \(isFinal(order.state) ? now : nil))
             ON CONFLICT (channel, submission_id) DO NOTHING
             RETURNING number
