@@ -85,6 +85,7 @@ let package = Package(
         // Message contracts and topology: pure Codable values and names
         .target(
             name: "HotlineContracts",
+            exclude: ["Documentation"],
             swiftSettings: swiftSettings
         ),
 
