@@ -27,6 +27,8 @@ public struct WorkOrderReceived: MessageContract, Equatable {
     public static let type = "workorder.received"
     public static let version = 1
     public var number: String
+    /// The channel's own id of the submission this order came from.
+    public var submissionId: String
     public var profile: String
     public var channel: String
     public var category: String
@@ -39,9 +41,10 @@ public struct WorkOrderReceived: MessageContract, Equatable {
     public var clusterKey: String?
     public var dispatchBy: Date?
 
-    public init(number: String, profile: String, channel: String, category: String, urgency: String?, caseClass: String?,
-                regionCode: String?, repeatOf: UUID?, clusterKey: String?, dispatchBy: Date?) {
+    public init(number: String, submissionId: String, profile: String, channel: String, category: String, urgency: String?,
+                caseClass: String?, regionCode: String?, repeatOf: UUID?, clusterKey: String?, dispatchBy: Date?) {
         self.number = number
+        self.submissionId = submissionId
         self.profile = profile
         self.channel = channel
         self.category = category
@@ -59,6 +62,9 @@ public struct WorkOrderNotAccepted: MessageContract, Equatable {
     public static let type = "workorder.not_accepted"
     public static let version = 1
     public var number: String
+    public var channel: String
+    /// The channel's own id of the submission this order came from.
+    public var submissionId: String
     /// One of the nine reason codes (POLICIES.md §6).
     public var reason: String
     /// The guidance the citizen is given (e.g. "紧急求助请拨打110、119、120、122").
@@ -66,8 +72,10 @@ public struct WorkOrderNotAccepted: MessageContract, Equatable {
     /// `agent` when the agent decided; `jurisdiction` or `harassmentLimit` when intake did.
     public var decidedBy: String
 
-    public init(number: String, reason: String, guidance: String, decidedBy: String) {
+    public init(number: String, channel: String, submissionId: String, reason: String, guidance: String, decidedBy: String) {
         self.number = number
+        self.channel = channel
+        self.submissionId = submissionId
         self.reason = reason
         self.guidance = guidance
         self.decidedBy = decidedBy
@@ -79,6 +87,9 @@ public struct WorkOrderResolvedAtIntake: MessageContract, Equatable {
     public static let type = "workorder.resolved_at_intake"
     public static let version = 1
     public var number: String
+    public var channel: String
+    /// The channel's own id of the submission this order came from.
+    public var submissionId: String
     /// `agent` (the agent answered, maybe from the knowledge base) or `exemptRepeat` (a repeat of a
     /// request closed under an exempt revisit rule, answered from that closing).
     public var basis: String
@@ -86,8 +97,10 @@ public struct WorkOrderResolvedAtIntake: MessageContract, Equatable {
     /// exemptRepeat: the closed order whose answer was given.
     public var answeredFrom: UUID?
 
-    public init(number: String, basis: String, kbEntryId: Int64?, answeredFrom: UUID?) {
+    public init(number: String, channel: String, submissionId: String, basis: String, kbEntryId: Int64?, answeredFrom: UUID?) {
         self.number = number
+        self.channel = channel
+        self.submissionId = submissionId
         self.basis = basis
         self.kbEntryId = kbEntryId
         self.answeredFrom = answeredFrom

@@ -49,9 +49,9 @@ public struct IntakeHandler: MessageHandler {
         }
         let request: IntakeRequest
         switch SubmissionValidation.validate(envelope.data, routingChannel: routingChannel, profile: profile, now: context.now) {
-        case .failure(let problems):
+        case .failure(let failure):
             try reject(messageId: message.messageId, submission: envelope.data, routingChannel: routingChannel,
-                       problems: problems, body: message.body, context: context)
+                       problems: failure.problems, body: message.body, context: context)
             return
         case .success(let valid):
             request = valid
@@ -119,7 +119,7 @@ public struct IntakeHandler: MessageHandler {
             transition = try rules(.refuse(reason), order, context.now)
             new.intakeAnswerPII = guidance
             messages.append { number in
-                .event(Contracts.envelope(WorkOrderNotAccepted(number: number, reason: reason.rawValue, guidance: guidance, decidedBy: decidedBy),
+                .event(Contracts.envelope(WorkOrderNotAccepted(number: number, channel: request.channel.rawValue, submissionId: request.submissionId, reason: reason.rawValue, guidance: guidance, decidedBy: decidedBy),
                                           occurredAt: context.now, workOrderId: id))
             }
         case .resolved(let basis, let kbEntryId, let answer, let answeredFrom):
@@ -128,7 +128,7 @@ public struct IntakeHandler: MessageHandler {
             new.intakeAnswerPII = answer
             new.repeatOf = answeredFrom
             messages.append { number in
-                .event(Contracts.envelope(WorkOrderResolvedAtIntake(number: number, basis: basis, kbEntryId: kbEntryId, answeredFrom: answeredFrom),
+                .event(Contracts.envelope(WorkOrderResolvedAtIntake(number: number, channel: request.channel.rawValue, submissionId: request.submissionId, basis: basis, kbEntryId: kbEntryId, answeredFrom: answeredFrom),
                                           occurredAt: context.now, workOrderId: id))
             }
         case .accept:
@@ -151,7 +151,7 @@ public struct IntakeHandler: MessageHandler {
             let clusterKey = new.clusterKey
             messages.insert({ number in
                 .event(Contracts.envelope(
-                    WorkOrderReceived(number: number, profile: profile.id, channel: request.channel.rawValue,
+                    WorkOrderReceived(number: number, submissionId: request.submissionId, profile: profile.id, channel: request.channel.rawValue,
                                       category: request.kind.category.rawValue, urgency: request.kind.urgency?.rawValue,
                                       caseClass: request.kind.caseClass?.rawValue, regionCode: place ?? request.regionCode,
                                       repeatOf: repeatOf, clusterKey: clusterKey, dispatchBy: dispatchBy),

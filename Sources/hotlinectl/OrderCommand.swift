@@ -31,7 +31,8 @@ struct OrderCommand: ParsableCommand {
             print("state:    \(try row.decode("state", as: String.self)) (version \(try row.decode("version", as: Int.self)))")
             print("kind:     \(try row.decode("category", as: String.self)) \(try row.decode("urgency", as: String?.self) ?? "") \(try row.decode("class", as: String?.self) ?? "")")
             print("profile:  \(try row.decode("profile", as: String.self))")
-            print("place:    \(try row.decode("locality_code", as: String?.self) ?? try row.decode("region_code", as: String?.self) ?? "-")")
+            let place = try row.decode("locality_code", as: String?.self) ?? row.decode("region_code", as: String?.self)
+            print("place:    \(place ?? "-")")
             print("received: \(ChinaTime.format(try row.decode("received_at", as: Date.self)))")
             if let by = try row.decode("dispatch_by", as: Date?.self) { print("dispatch by: \(ChinaTime.format(by))") }
             print("returns:  \(try row.decode("returns_count", as: Int.self))")
@@ -49,7 +50,8 @@ struct OrderCommand: ParsableCommand {
                 SELECT kind, fire_at, fired_at IS NOT NULL AS fired, cancelled_at IS NOT NULL AS cancelled FROM timers
                 WHERE work_order_id = \(id) ORDER BY fire_at
                 """) {
-                let status = try t.decode("fired", as: Bool.self) ? "fired" : try t.decode("cancelled", as: Bool.self) ? "cancelled" : "pending"
+                let fired = try t.decode("fired", as: Bool.self), cancelled = try t.decode("cancelled", as: Bool.self)
+                let status = fired ? "fired" : cancelled ? "cancelled" : "pending"
                 print("timer:    \(try t.decode("kind", as: String.self)) at \(ChinaTime.format(try t.decode("fire_at", as: Date.self))) \(status)")
             }
             for e in try connection.query("SELECT type, occurred_at, actor, data::text AS data FROM events WHERE work_order_id = \(id) ORDER BY id") {

@@ -38,7 +38,7 @@ import Testing
         let number = try connection.withTransaction { tx in
             try WorkOrders.create(new, transition: try rules(.accept, order, at: received), actor: "test", at: received,
                                   outbox: { number in [.event(Contracts.envelope(
-                                      WorkOrderReceived(number: number, profile: "qidong", channel: "phone", category: "help", urgency: nil,
+                                      WorkOrderReceived(number: number, submissionId: "s-1", profile: "qidong", channel: "phone", category: "help", urgency: nil,
                                                         caseClass: nil, regionCode: nil, repeatOf: nil, clusterKey: nil, dispatchBy: nil),
                                       occurredAt: received, workOrderId: id))] },
                                   on: tx)
