@@ -274,8 +274,8 @@ public struct IntakeHandler: MessageHandler {
             SELECT id, title, content_pii, cluster_key, citizen_phone_pii FROM work_orders
             WHERE locality_code = \(place)
               AND received_at > \(request.receivedAt.addingTimeInterval(-Self.clusterWindow))
-              AND citizen_phone_pii IS DISTINCT FROM \(phone) AND
-            """ + sameTopics + """
+              AND citizen_phone_pii IS DISTINCT FROM \(phone)
+            """ + " AND " + sameTopics + """
              ORDER BY received_at DESC LIMIT \(Self.clusterCandidates)
             """)
         var matches: [(id: UUID, key: String?)] = []
