@@ -107,7 +107,7 @@ enum AMQPBench {
     }
 
 
-    static func publishRate(_ connection: AMQPConnection, queue: String, messages: Int) throws -> Double {
+    static func publishRate(_ connection: AMQPConnection, queue: String, messages: Int, bodySize: Int = bodySize) throws -> Double {
         let message = OutgoingMessage(exchange: "", routingKey: queue, body: [UInt8](repeating: UInt8(ascii: "x"), count: bodySize),
                                       properties: MessageProperties(contentType: "application/json"))
         let started = ContinuousClock.now

@@ -13,7 +13,8 @@ struct Hotlinectl: AsyncParsableCommand {
         (`eval "$(ops/services env)"` sets them for the local servers). Bad arguments get one
         clear line and exit status 2.
         """,
-        subcommands: [Versions.self, CalendarCommand.self, DeadlineCommand.self, ProfilesCommand.self, Migrate.self, Seed.self, OrderCommand.self, DLQ.self, Bench.self]
+        subcommands: [Versions.self, CalendarCommand.self, DeadlineCommand.self, ProfilesCommand.self, Migrate.self, Seed.self,
+                      OrderCommand.self, Status.self, DLQ.self, Loadgen.self, Bench.self]
     )
 }
 
