@@ -286,7 +286,7 @@ public struct IntakeHandler: MessageHandler {
         guard let first = matches.last else { return nil }
         let key = matches.compactMap(\.key).first ?? first.id.uuidString
         // Earlier members without the key get it now (they were alone when they arrived).
-        let unkeyed = matches.filter { $0.key == nil }.map { $0.id.uuidString }
+        let unkeyed = matches.filter { $0.key == nil }.map { $0.id.uuidString.lowercased() }
         if !unkeyed.isEmpty {
             try tx.execute("UPDATE work_orders SET cluster_key = \(key) WHERE id::text = ANY(\(unkeyed)) AND cluster_key IS NULL")
         }

@@ -142,12 +142,11 @@ struct StatusReport: Encodable {
                                              receivedAt: try row.decode("received_at", as: Date.self),
                                              ageSeconds: try row.decode("age", as: Double.self))
         }
-        // Routing archives "no rule was confident" as the event type it publishes; the order then
-        // waits in awaitingDispatch until the office dispatches it by hand.
+        // Routing records why no rule was confident; the order then waits in awaitingDispatch until
+        // the office dispatches it by hand (`hotlinectl order dispatch`).
         needingManualDispatch = try db.query("""
-            SELECT count(*)::int8 AS n FROM work_orders w
-            WHERE w.state = 'awaitingDispatch'
-              AND EXISTS (SELECT 1 FROM events e WHERE e.work_order_id = w.id AND e.type = \(WorkOrderNeedsManualDispatch.type))
+            SELECT count(*)::int8 AS n FROM work_orders
+            WHERE state = 'awaitingDispatch' AND manual_dispatch_reason IS NOT NULL
             """).first?.decode("n", as: Int.self)
         rejectedSubmissions = try db.query("SELECT count(*)::int8 AS n FROM rejected_submissions").first?.decode("n", as: Int.self)
 

@@ -10,3 +10,8 @@ CREATE INDEX work_orders_manual_dispatch ON work_orders (received_at)
 ALTER TABLE work_orders ADD COLUMN topics text[] NOT NULL DEFAULT '{}';
 DROP INDEX work_orders_region_recent;
 CREATE INDEX work_orders_place_recent ON work_orders (locality_code, received_at);
+
+-- The region code a channel sent is kept as sent, even when it is outside the gazetteer (an order
+-- not accepted as outside the jurisdiction still records where the citizen said it was);
+-- `locality_code` is the place resolved within the gazetteer.
+ALTER TABLE work_orders DROP CONSTRAINT work_orders_region_code_fkey;
