@@ -111,7 +111,7 @@ public struct IntakeHandler: MessageHandler {
             agentId: request.agentId)
         new.topics = topics
 
-        let decision = try scope(request, table: table, fingerprint: fingerprint, on: tx, now: context.now)
+        let decision = try scope(request, table: table, on: tx, now: context.now)
         var transition: Transition
         var messages: [(String) -> OutboxMessage] = []
         switch decision {
@@ -133,7 +133,7 @@ public struct IntakeHandler: MessageHandler {
             }
         case .accept:
             transition = try rules(.accept, order, context.now)
-            new.repeatOf = try findRepeat(request, fingerprint: fingerprint, on: tx, now: context.now)
+            new.repeatOf = try findRepeat(request, on: tx, now: context.now)
             let cluster = try joinCluster(request, place: place, topics: topics, on: tx, now: context.now)
             new.clusterKey = cluster?.key
             if let cluster, cluster.supervise {
@@ -184,7 +184,7 @@ public struct IntakeHandler: MessageHandler {
         case resolved(basis: String, kbEntryId: Int64?, answer: String?, answeredFrom: UUID?)
     }
 
-    func scope(_ request: IntakeRequest, table: RoutingTable, fingerprint: Int64, on tx: PostgresConnection, now: Date) throws -> ScopeDecision {
+    func scope(_ request: IntakeRequest, table: RoutingTable, on tx: PostgresConnection, now: Date) throws -> ScopeDecision {
         switch request.outcome {
         case .notAccepted(let reason, let guidance)?:
             return .notAccepted(reason, guidance: guidance, decidedBy: "agent")
@@ -206,15 +206,17 @@ public struct IntakeHandler: MessageHandler {
                 return .notAccepted(.harassmentOrNoRequest, guidance: ScopeGuidance.text(for: .harassmentOrNoRequest), decidedBy: "harassmentLimit")
             }
         }
-        if let exempt = try findExemptClosing(request, fingerprint: fingerprint, on: tx, now: now) {
+        if let exempt = try findExemptClosing(request, on: tx, now: now) {
             return .resolved(basis: "exemptRepeat", kbEntryId: nil, answer: exempt.answer, answeredFrom: exempt.id)
         }
         return .accept
     }
 
     /// A request from the same phone, about the same matter, closed under an exempt revisit rule
-    /// for which the profile closes on proof (POLICIES.md §4): the repeat is answered from it.
-    func findExemptClosing(_ request: IntakeRequest, fingerprint: Int64, on tx: PostgresConnection, now: Date) throws -> (id: UUID, answer: String?)? {
+    /// for which the profile closes on proof (POLICIES.md §4): the repeat is answered from it. The
+    /// phone narrows the candidates to a handful; the text decides (a citizen rephrases a repeat,
+    /// which a SimHash threshold would miss).
+    func findExemptClosing(_ request: IntakeRequest, on tx: PostgresConnection, now: Date) throws -> (id: UUID, answer: String?)? {
         guard let phone = request.phone?.digits, let reasons = profile.revisit?.closeOnProofFor, !reasons.isEmpty else { return nil }
         let rows = try tx.query("""
             SELECT o.id, o.title, o.content_pii,
@@ -223,8 +225,7 @@ public struct IntakeHandler: MessageHandler {
             FROM work_orders o
             WHERE o.citizen_phone_pii = \(phone) AND o.state = 'closed' AND o.exempt_reason = ANY(\(reasons.map(\.rawValue)))
               AND o.received_at > \(now.addingTimeInterval(-Self.exemptRepeatWindow))
-              AND bit_count((o.fingerprint # \(fingerprint))::bit(64)) <= \(Fingerprint.nearDuplicateDistance)
-            ORDER BY o.received_at DESC LIMIT 5
+            ORDER BY o.received_at DESC LIMIT 20
             """)
         for row in rows where sameMatter(request, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
             return (try row.decode("id", as: UUID.self), try row.decode("answer", as: String?.self))
@@ -233,7 +234,7 @@ public struct IntakeHandler: MessageHandler {
     }
 
     /// The earliest open order from the same phone about the same matter.
-    func findRepeat(_ request: IntakeRequest, fingerprint: Int64, on tx: PostgresConnection, now: Date) throws -> UUID? {
+    func findRepeat(_ request: IntakeRequest, on tx: PostgresConnection, now: Date) throws -> UUID? {
         guard let phone = request.phone?.digits else { return nil }
         let rows = try tx.query("""
             SELECT id, title, content_pii FROM work_orders

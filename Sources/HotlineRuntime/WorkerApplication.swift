@@ -32,10 +32,15 @@ public struct WorkerApplication: Sendable {
     }
 
     public func run() async throws {
+        try await run(startup: StartupSignals())
+    }
+
+    /// `startup` holds SIGTERM and SIGINT from whenever the caller began (e.g. before it loaded
+    /// the rules its handler needs) until the service group takes the signals over.
+    func run(startup: StartupSignals) async throws {
         let logger = Logger(label: "hotline-\(kind)")
         // Until the service group takes over the signals, a SIGTERM must still stop us cleanly,
         // e.g. while we wait for a database that is not there yet.
-        let startup = StartupSignals()
         logger.info("starting", metadata: [
             "hotline.lanes": "\(topology == nil ? 0 : configuration.lanes)",
             "hotline.prefetch": "\(configuration.prefetch)",

@@ -18,12 +18,16 @@ public struct WorkerProcess: Sendable {
     }
 
     public func run() async throws {
+        try await run(startup: StartupSignals())
+    }
+
+    func run(startup: StartupSignals) async throws {
         let topology = handler == nil ? nil : Topology.fleetConsumer(kind.rawValue)
         if handler != nil && topology == nil {
             throw ValidationError("worker \(kind.rawValue) has a handler but Topology names no subscriptions for it")
         }
         try await WorkerApplication(kind: kind.rawValue, configuration: configuration, topology: topology,
-                                    handler: handler ?? ClosureHandler { _, _ in }).run()
+                                    handler: handler ?? ClosureHandler { _, _ in }).run(startup: startup)
     }
 }
 
@@ -42,8 +46,11 @@ extension WorkerCommand {
     public func run() async throws {
         JSONLogHandler.bootstrap()
         let configuration = try options.resolve(environment: ProcessInfo.processInfo.environment)
+        // Signals are held from here: loading the handler's rules logs, and a supervisor may stop
+        // us at any moment after the first line.
+        let startup = StartupSignals()
         try await WorkerProcess(kind: Self.kind, configuration: configuration,
-                                handler: try Self.handler(configuration: configuration)).run()
+                                handler: try Self.handler(configuration: configuration)).run(startup: startup)
     }
 
     /// The command's help: what the worker does, then what every worker shares.
