@@ -134,7 +134,7 @@ public struct IntakeHandler: MessageHandler {
         case .accept:
             transition = try rules(.accept, order, context.now)
             new.repeatOf = try findRepeat(request, on: tx, now: context.now)
-            let cluster = try joinCluster(request, place: place, topics: topics, on: tx, now: context.now)
+            let cluster = try joinCluster(request, orderId: id, place: place, topics: topics, on: tx, now: context.now)
             new.clusterKey = cluster?.key
             if let cluster, cluster.supervise {
                 transition = transition.then(try rules(.supervise(.clusterOfCitizens), transition.order, context.now))
@@ -260,50 +260,63 @@ public struct IntakeHandler: MessageHandler {
     }
 
     /// How many recent orders of the same place and matter a new order is compared with.
-    public static let clusterCandidates = 100
+    public static let clusterCandidates = 50
 
     /// The same matter from other citizens in the same place within the window makes a cluster
-    /// (keyed by its first order); the order that brings it to the profile's threshold, and every
-    /// later one, is supervised (`clusterOfCitizens`), and the cluster records when. Candidates are
-    /// the most recent orders of the place that name the same lexicon matter (or, for a text naming
-    /// none, that name none), confirmed one by one with `Fingerprint.isSameMatter`.
-    func joinCluster(_ request: IntakeRequest, place: String?, topics: [String],
+    /// (keyed by its earliest order); the order that brings it to the profile's threshold of
+    /// citizens, and every later one, is supervised (`clusterOfCitizens`), and the cluster records
+    /// when. Candidates are the most recent orders of the place that name the same lexicon matter
+    /// (or, for a text naming none, that name none), confirmed one by one with
+    /// `Fingerprint.isSameMatter`, newest first: the first that already belongs to a cluster
+    /// decides. Membership lives in `cluster_members`, so earlier orders are never locked.
+    func joinCluster(_ request: IntakeRequest, orderId: UUID, place: String?, topics: [String],
                      on tx: PostgresConnection, now: Date) throws -> ClusterMembership? {
         guard let place, let phone = request.phone?.digits else { return nil }
-        let sameTopics: SQL = topics.isEmpty ? "topics = '{}'" : "topics && \(topics)"
+        let sameTopics: SQL = topics.isEmpty ? "o.topics = '{}'" : "o.topics && \(topics)"
         let candidates = try tx.query("""
-            SELECT id, title, content_pii, cluster_key, citizen_phone_pii FROM work_orders
-            WHERE locality_code = \(place)
-              AND received_at > \(request.receivedAt.addingTimeInterval(-Self.clusterWindow))
-              AND citizen_phone_pii IS DISTINCT FROM \(phone)
+            SELECT o.id, o.title, o.content_pii, o.citizen_phone_pii,
+                   (SELECT m.key FROM cluster_members m WHERE m.order_id = o.id LIMIT 1) AS cluster_key
+            FROM work_orders o
+            WHERE o.locality_code = \(place)
+              AND o.received_at > \(request.receivedAt.addingTimeInterval(-Self.clusterWindow))
+              AND o.citizen_phone_pii IS DISTINCT FROM \(phone)
             """ + " AND " + sameTopics + """
-             ORDER BY received_at DESC LIMIT \(Self.clusterCandidates)
+             ORDER BY o.received_at DESC LIMIT \(Self.clusterCandidates)
             """)
-        var matches: [(id: UUID, key: String?)] = []
+        var existing: String?
+        var alone: [(id: String, phone: String?)] = []
         for row in candidates where sameMatter(request, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
-            matches.append((try row.decode("id", as: UUID.self), try row.decode("cluster_key", as: String?.self)))
+            if let key = try row.decode("cluster_key", as: String?.self) {
+                existing = key
+                break
+            }
+            alone.append((try row.decode("id", as: UUID.self).uuidString, try row.decode("citizen_phone_pii", as: String?.self)))
         }
-        // Candidates come newest first: a new cluster is keyed by its earliest order.
-        guard let first = matches.last else { return nil }
-        let key = matches.compactMap(\.key).first ?? first.id.uuidString
-        // Earlier members without the key get it now (they were alone when they arrived).
-        let unkeyed = matches.filter { $0.key == nil }.map { $0.id.uuidString.lowercased() }
-        if !unkeyed.isEmpty {
-            try tx.execute("UPDATE work_orders SET cluster_key = \(key) WHERE id::text = ANY(\(unkeyed)) AND cluster_key IS NULL")
+        guard existing != nil || !alone.isEmpty else { return nil }
+        // Newest first: a new cluster is keyed by its earliest order.
+        let key = existing ?? alone.last!.id
+        if existing == nil {
+            try tx.execute("""
+                INSERT INTO clusters (key, locality_code, first_order, citizens, updated_at)
+                VALUES (\(key), \(place), \(UUID(uuidString: key)!), 0, \(now))
+                ON CONFLICT (key) DO NOTHING
+                """)
         }
-        try tx.execute("""
-            INSERT INTO clusters (key, locality_code, first_order, citizens, updated_at)
-            VALUES (\(key), \(place), \(UUID(uuidString: key) ?? first.id), 1, \(now))
-            ON CONFLICT (key) DO NOTHING
-            """)
-        // Citizens = distinct phones among the cluster's orders, this one included.
+        let members = alone + [(orderId.uuidString, phone)]
+        // Citizens grow by the phones new to the cluster (the subquery sees the members before this statement).
         let row = try tx.query("""
-            WITH members AS (
-                SELECT citizen_phone_pii FROM work_orders WHERE cluster_key = \(key)
-                UNION SELECT \(phone))
-            UPDATE clusters SET citizens = (SELECT count(DISTINCT citizen_phone_pii) FROM members), updated_at = \(now)
+            WITH added AS (
+                INSERT INTO cluster_members (key, order_id, phone_pii)
+                SELECT \(key), o::uuid, p FROM unnest(\(members.map(\.id))::text[], \(members.map { $0.phone ?? "" })::text[]) AS t(o, p)
+                ON CONFLICT DO NOTHING
+                RETURNING phone_pii),
+            fresh AS (
+                SELECT count(DISTINCT a.phone_pii) AS n FROM added a
+                WHERE a.phone_pii <> '' AND NOT EXISTS (
+                    SELECT 1 FROM cluster_members c WHERE c.key = \(key) AND c.phone_pii = a.phone_pii))
+            UPDATE clusters SET citizens = citizens + (SELECT n FROM fresh), updated_at = \(now)
             WHERE key = \(key)
-            RETURNING citizens, supervised_at
+            RETURNING citizens::int8 AS citizens, supervised_at
             """).first!
         let citizens = Int(try row.decode("citizens", as: Int64.self))
         let alreadySupervised = try row.decode("supervised_at", as: Date?.self) != nil

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HotlineDomain
 import PostgresClient
 
@@ -250,22 +251,30 @@ public enum WorkOrders {
     }
 
     static func unitId(_ code: String, on connection: PostgresConnection) throws -> Int64 {
-        guard let id = try connection.query("SELECT id FROM units WHERE code = \(code)").first?.decode("id", as: Int64.self) else {
-            throw WorkOrderStoreError.unknownUnit(code)
-        }
-        return id
+        try unitIds([code], on: connection)[0]
     }
 
+    /// Unit ids by code. A unit's id never changes once written (rows are deactivated, never
+    /// deleted), so ids are remembered per database for the life of the process.
     static func unitIds(_ codes: [String], on connection: PostgresConnection) throws -> [Int64] {
         guard !codes.isEmpty else { return [] }
-        let found = try connection.query("SELECT id, code FROM units WHERE code = ANY(\(codes))")
-        var ids: [String: Int64] = [:]
-        for row in found { ids[try row.decode("code", as: String.self)] = try row.decode("id", as: Int64.self) }
+        let database = connection.url
+        var ids = unitIdCache.withLock { cache in codes.compactMap { code in cache[database + "/" + code].map { (code, $0) } } }
+            .reduce(into: [String: Int64]()) { $0[$1.0] = $1.1 }
+        let missing = codes.filter { ids[$0] == nil }
+        if !missing.isEmpty {
+            for row in try connection.query("SELECT id, code FROM units WHERE code = ANY(\(missing))") {
+                ids[try row.decode("code", as: String.self)] = try row.decode("id", as: Int64.self)
+            }
+            unitIdCache.withLock { cache in for code in missing { if let id = ids[code] { cache[database + "/" + code] = id } } }
+        }
         return try codes.map { code in
             guard let id = ids[code] else { throw WorkOrderStoreError.unknownUnit(code) }
             return id
         }
     }
+
+    private static let unitIdCache = Mutex<[String: Int64]>([:])
 
     /// Inserts, updates or retires assignment rows so they match the domain's `after`; returns the
     /// active lead assignment's id (events and timers refer to it).

@@ -73,7 +73,11 @@ public final class PostgresConnection {
     private var preparedCounter = 0
 
     /// Connects to `url` (`postgres://user:pass@host:port/db?sslmode=...`).
+    /// The URL this connection was opened with, password included: for keys, never for logs.
+    public let url: String
+
     public init(url: String, applicationName: String = "hotline", options: Options = Options()) throws {
+        self.url = url
         self.options = options
         let idleMilliseconds = Self.milliseconds(options.idleInTransactionSessionTimeout)
         // libpq reads these in order and a later keyword overrides an earlier one: the defaults

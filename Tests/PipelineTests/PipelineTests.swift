@@ -166,8 +166,8 @@ import Testing
             let firstId = try #require(try pipeline.text("SELECT id::text FROM work_orders WHERE submission_id = 'rep-1'"))
             #expect(try pipeline.text("SELECT repeat_of::text FROM work_orders WHERE submission_id = 'rep-2'") == firstId)
             // 10 different citizens (the repeat caller counts once) reached qidong's threshold of 10.
-            #expect(try pipeline.scalar("SELECT count(DISTINCT cluster_key) FROM work_orders WHERE cluster_key IS NOT NULL") == 1)
-            #expect(try pipeline.scalar("SELECT count(*) FROM work_orders WHERE cluster_key IS NOT NULL") == 11)
+            #expect(try pipeline.scalar("SELECT count(DISTINCT key) FROM cluster_members") == 1)
+            #expect(try pipeline.scalar("SELECT count(*) FROM cluster_members") == 11)
             #expect(try pipeline.scalar("SELECT citizens::int8 FROM clusters") == 10)
             #expect(try pipeline.scalar("SELECT count(*) FROM clusters WHERE supervised_at IS NOT NULL") == 1)
             #expect(try pipeline.text("SELECT supervision_reason FROM work_orders WHERE submission_id = 'clu-8'") == "clusterOfCitizens")
