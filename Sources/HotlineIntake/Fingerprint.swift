@@ -105,12 +105,29 @@ public enum Fingerprint {
     /// and its calibration). Place is not judged here: compare only candidates from one area (or
     /// one citizen).
     public static func isSameMatter(_ a: String, _ b: String) -> Bool {
-        let topicsA = topics(a), topicsB = topics(b)
-        let score = similarity(a, b)
-        if !topicsA.isEmpty, !topicsB.isEmpty {
-            return !topicsA.isDisjoint(with: topicsB) && score >= sameTopicSimilarity
+        Matter(a).isSame(as: Matter(b))
+    }
+
+    /// A text read once for comparing with many others (intake compares a new request with the
+    /// recent ones of its place): its bigram set and its lexicon matters.
+    public struct Matter: Sendable {
+        public let shingles: Set<String>
+        public let topics: Set<String>
+
+        public init(_ text: String) {
+            shingles = Set(Fingerprint.shingles(text))
+            topics = Fingerprint.topics(text)
         }
-        return score >= sameMatterSimilarity
+
+        /// `isSameMatter`, on texts already read.
+        public func isSame(as other: Matter) -> Bool {
+            let union = shingles.union(other.shingles).count
+            let score = union == 0 ? 0 : Double(shingles.intersection(other.shingles).count) / Double(union)
+            if !topics.isEmpty, !other.topics.isEmpty {
+                return !topics.isDisjoint(with: other.topics) && score >= sameTopicSimilarity
+            }
+            return score >= sameMatterSimilarity
+        }
     }
 
     /// The lexicon matters a text names (codes such as `waterOutage`, `noise`, `unpaidWages`).

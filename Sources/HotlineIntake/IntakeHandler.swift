@@ -100,7 +100,8 @@ public struct IntakeHandler: MessageHandler {
         let place = locality.village ?? locality.township
         let text = request.title + " " + request.content
         let fingerprint = Fingerprint.simHash(text)
-        let topics = Fingerprint.topics(text).sorted()
+        let matter = Fingerprint.Matter(text)
+        let topics = matter.topics.sorted()
         let id = UUID()
         let order = WorkOrder(id: id.uuidString, kind: request.kind, channel: request.channel,
                               confidential: request.confidential, receivedAt: request.receivedAt)
@@ -111,7 +112,7 @@ public struct IntakeHandler: MessageHandler {
             agentId: request.agentId)
         new.topics = topics
 
-        let decision = try scope(request, table: table, on: tx, now: context.now)
+        let decision = try scope(request, matter: matter, table: table, on: tx, now: context.now)
         var transition: Transition
         var messages: [(String) -> OutboxMessage] = []
         switch decision {
@@ -133,8 +134,8 @@ public struct IntakeHandler: MessageHandler {
             }
         case .accept:
             transition = try rules(.accept, order, context.now)
-            new.repeatOf = try findRepeat(request, on: tx, now: context.now)
-            let cluster = try joinCluster(request, orderId: id, place: place, topics: topics, on: tx, now: context.now)
+            new.repeatOf = try findRepeat(request, matter: matter, on: tx, now: context.now)
+            let cluster = try joinCluster(request, matter: matter, orderId: id, place: place, topics: topics, on: tx, now: context.now)
             new.clusterKey = cluster?.key
             if let cluster, cluster.supervise {
                 transition = transition.then(try rules(.supervise(.clusterOfCitizens), transition.order, context.now))
@@ -184,7 +185,7 @@ public struct IntakeHandler: MessageHandler {
         case resolved(basis: String, kbEntryId: Int64?, answer: String?, answeredFrom: UUID?)
     }
 
-    func scope(_ request: IntakeRequest, table: RoutingTable, on tx: PostgresConnection, now: Date) throws -> ScopeDecision {
+    func scope(_ request: IntakeRequest, matter: Fingerprint.Matter, table: RoutingTable, on tx: PostgresConnection, now: Date) throws -> ScopeDecision {
         switch request.outcome {
         case .notAccepted(let reason, let guidance)?:
             return .notAccepted(reason, guidance: guidance, decidedBy: "agent")
@@ -206,7 +207,7 @@ public struct IntakeHandler: MessageHandler {
                 return .notAccepted(.harassmentOrNoRequest, guidance: ScopeGuidance.text(for: .harassmentOrNoRequest), decidedBy: "harassmentLimit")
             }
         }
-        if let exempt = try findExemptClosing(request, on: tx, now: now) {
+        if let exempt = try findExemptClosing(request, matter: matter, on: tx, now: now) {
             return .resolved(basis: "exemptRepeat", kbEntryId: nil, answer: exempt.answer, answeredFrom: exempt.id)
         }
         return .accept
@@ -216,7 +217,7 @@ public struct IntakeHandler: MessageHandler {
     /// for which the profile closes on proof (POLICIES.md §4): the repeat is answered from it. The
     /// phone narrows the candidates to a handful; the text decides (a citizen rephrases a repeat,
     /// which a SimHash threshold would miss).
-    func findExemptClosing(_ request: IntakeRequest, on tx: PostgresConnection, now: Date) throws -> (id: UUID, answer: String?)? {
+    func findExemptClosing(_ request: IntakeRequest, matter: Fingerprint.Matter, on tx: PostgresConnection, now: Date) throws -> (id: UUID, answer: String?)? {
         guard let phone = request.phone?.digits, let reasons = profile.revisit?.closeOnProofFor, !reasons.isEmpty else { return nil }
         let rows = try tx.query("""
             SELECT o.id, o.title, o.content_pii,
@@ -227,14 +228,14 @@ public struct IntakeHandler: MessageHandler {
               AND o.received_at > \(now.addingTimeInterval(-Self.exemptRepeatWindow))
             ORDER BY o.received_at DESC LIMIT 20
             """)
-        for row in rows where sameMatter(request, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
+        for row in rows where sameMatter(matter, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
             return (try row.decode("id", as: UUID.self), try row.decode("answer", as: String?.self))
         }
         return nil
     }
 
     /// The earliest open order from the same phone about the same matter.
-    func findRepeat(_ request: IntakeRequest, on tx: PostgresConnection, now: Date) throws -> UUID? {
+    func findRepeat(_ request: IntakeRequest, matter: Fingerprint.Matter, on tx: PostgresConnection, now: Date) throws -> UUID? {
         guard let phone = request.phone?.digits else { return nil }
         let rows = try tx.query("""
             SELECT id, title, content_pii FROM work_orders
@@ -242,14 +243,14 @@ public struct IntakeHandler: MessageHandler {
               AND received_at > \(now.addingTimeInterval(-Self.repeatWindow))
             ORDER BY received_at LIMIT 50
             """)
-        for row in rows where sameMatter(request, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
+        for row in rows where sameMatter(matter, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
             return try row.decode("id", as: UUID.self)
         }
         return nil
     }
 
-    func sameMatter(_ request: IntakeRequest, _ title: String, _ content: String) -> Bool {
-        Fingerprint.isSameMatter(request.title + " " + request.content, title + " " + content)
+    func sameMatter(_ request: Fingerprint.Matter, _ title: String, _ content: String) -> Bool {
+        request.isSame(as: Fingerprint.Matter(title + " " + content))
     }
 
     struct ClusterMembership {
@@ -260,7 +261,7 @@ public struct IntakeHandler: MessageHandler {
     }
 
     /// How many recent orders of the same place and matter a new order is compared with.
-    public static let clusterCandidates = 50
+    public static let clusterCandidates = 20
 
     /// The same matter from other citizens in the same place within the window makes a cluster
     /// (keyed by its earliest order); the order that brings it to the profile's threshold of
@@ -269,7 +270,7 @@ public struct IntakeHandler: MessageHandler {
     /// (or, for a text naming none, that name none), confirmed one by one with
     /// `Fingerprint.isSameMatter`, newest first: the first that already belongs to a cluster
     /// decides. Membership lives in `cluster_members`, so earlier orders are never locked.
-    func joinCluster(_ request: IntakeRequest, orderId: UUID, place: String?, topics: [String],
+    func joinCluster(_ request: IntakeRequest, matter: Fingerprint.Matter, orderId: UUID, place: String?, topics: [String],
                      on tx: PostgresConnection, now: Date) throws -> ClusterMembership? {
         guard let place, let phone = request.phone?.digits else { return nil }
         let sameTopics: SQL = topics.isEmpty ? "o.topics = '{}'" : "o.topics && \(topics)"
@@ -285,7 +286,7 @@ public struct IntakeHandler: MessageHandler {
             """)
         var existing: String?
         var alone: [(id: String, phone: String?)] = []
-        for row in candidates where sameMatter(request, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
+        for row in candidates where sameMatter(matter, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
             if let key = try row.decode("cluster_key", as: String?.self) {
                 existing = key
                 break
