@@ -139,6 +139,8 @@ public struct IntakeHandler: MessageHandler {
             new.clusterKey = cluster?.key
             if let cluster, cluster.supervise {
                 transition = transition.then(try rules(.supervise(.clusterOfCitizens), transition.order, context.now))
+            }
+            if let cluster, cluster.announce {
                 messages.append { number in
                     .event(Contracts.envelope(WorkOrderSupervised(number: number, reason: SupervisionReason.clusterOfCitizens.rawValue,
                                                                   clusterKey: cluster.key, citizens: cluster.citizens),
@@ -258,10 +260,14 @@ public struct IntakeHandler: MessageHandler {
         var citizens: Int
         /// This order tips (or joins an already supervised) cluster.
         var supervise: Bool
+        /// This order tipped it: it announces the cluster's supervision.
+        var announce = false
     }
 
     /// How many recent orders of the same place and matter a new order is compared with.
     public static let clusterCandidates = 20
+    /// How many of the newest orders of the place are looked at for those candidates.
+    public static let placeWindow = 200
 
     /// The same matter from other citizens in the same place within the window makes a cluster
     /// (keyed by its earliest order); the order that brings it to the profile's threshold of
@@ -274,13 +280,15 @@ public struct IntakeHandler: MessageHandler {
                      on tx: PostgresConnection, now: Date) throws -> ClusterMembership? {
         guard let place, let phone = request.phone?.digits else { return nil }
         let sameTopics: SQL = topics.isEmpty ? "o.topics = '{}'" : "o.topics && \(topics)"
+        // The newest orders of the place first (a bounded index scan, whatever the place's volume),
+        // then those of the same matter among them.
         let candidates = try tx.query("""
             SELECT o.id, o.title, o.content_pii, o.citizen_phone_pii,
                    (SELECT m.key FROM cluster_members m WHERE m.order_id = o.id LIMIT 1) AS cluster_key
-            FROM work_orders o
-            WHERE o.locality_code = \(place)
-              AND o.received_at > \(request.receivedAt.addingTimeInterval(-Self.clusterWindow))
-              AND o.citizen_phone_pii IS DISTINCT FROM \(phone)
+            FROM (SELECT id, title, content_pii, citizen_phone_pii, topics, received_at FROM work_orders
+                  WHERE locality_code = \(place) AND received_at > \(request.receivedAt.addingTimeInterval(-Self.clusterWindow))
+                  ORDER BY received_at DESC LIMIT \(Self.placeWindow)) o
+            WHERE o.citizen_phone_pii IS DISTINCT FROM \(phone)
             """ + " AND " + sameTopics + """
              ORDER BY o.received_at DESC LIMIT \(Self.clusterCandidates)
             """)
@@ -304,28 +312,26 @@ public struct IntakeHandler: MessageHandler {
                 """)
         }
         let members = alone + [(orderId.uuidString, phone)]
-        // Citizens grow by the phones new to the cluster (the subquery sees the members before this statement).
-        let row = try tx.query("""
-            WITH added AS (
-                INSERT INTO cluster_members (key, order_id, phone_pii)
-                SELECT \(key), o::uuid, p FROM unnest(\(members.map(\.id))::text[], \(members.map { $0.phone ?? "" })::text[]) AS t(o, p)
-                ON CONFLICT DO NOTHING
-                RETURNING phone_pii),
-            fresh AS (
-                SELECT count(DISTINCT a.phone_pii) AS n FROM added a
-                WHERE a.phone_pii <> '' AND NOT EXISTS (
-                    SELECT 1 FROM cluster_members c WHERE c.key = \(key) AND c.phone_pii = a.phone_pii))
-            UPDATE clusters SET citizens = citizens + (SELECT n FROM fresh), updated_at = \(now)
-            WHERE key = \(key)
-            RETURNING citizens::int8 AS citizens, supervised_at
-            """).first!
-        let citizens = Int(try row.decode("citizens", as: Int64.self))
-        let alreadySupervised = try row.decode("supervised_at", as: Date?.self) != nil
-        guard let threshold = profile.intake.clusterThreshold else { return ClusterMembership(key: key, citizens: citizens, supervise: false) }
-        if !alreadySupervised && citizens >= threshold {
-            try tx.execute("UPDATE clusters SET supervised_at = \(now) WHERE key = \(key)")
-            return ClusterMembership(key: key, citizens: citizens, supervise: true)
-        }
-        return ClusterMembership(key: key, citizens: citizens, supervise: alreadySupervised)
+        try tx.execute("""
+            INSERT INTO cluster_members (key, order_id, phone_pii)
+            SELECT \(key), o::uuid, NULLIF(p, '') FROM unnest(\(members.map(\.id))::text[], \(members.map { $0.phone ?? "" })::text[]) AS t(o, p)
+            ON CONFLICT DO NOTHING
+            """)
+        // Read without a lock: a busy cluster must not serialise the lanes that join it.
+        let supervisedAt = try tx.query("SELECT supervised_at FROM clusters WHERE key = \(key)").first?.decode("supervised_at", as: Date?.self)
+        guard let threshold = profile.intake.clusterThreshold else { return ClusterMembership(key: key, citizens: 0, supervise: false) }
+        if supervisedAt != nil { return ClusterMembership(key: key, citizens: threshold, supervise: true) }
+        // Citizens = distinct phones of the members, counted up to the threshold (bounded work).
+        let citizens = Int(try tx.query("""
+            SELECT count(*)::int8 AS n FROM (SELECT DISTINCT phone_pii FROM cluster_members
+                                             WHERE key = \(key) AND phone_pii IS NOT NULL LIMIT \(threshold)) p
+            """).first!.decode("n", as: Int64.self))
+        guard citizens >= threshold else { return ClusterMembership(key: key, citizens: citizens, supervise: false) }
+        // The order that tips the cluster raises supervision on it, once (the row lock is taken only here).
+        let tipped = try tx.execute("""
+            UPDATE clusters SET supervised_at = \(now), citizens = \(citizens), updated_at = \(now)
+            WHERE key = \(key) AND supervised_at IS NULL
+            """) == 1
+        return ClusterMembership(key: key, citizens: citizens, supervise: true, announce: tipped)
     }
 }
