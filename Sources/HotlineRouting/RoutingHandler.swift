@@ -77,18 +77,11 @@ public struct RoutingHandler: MessageHandler {
     }
 
     func dispatch(_ stored: StoredOrder, _ transition: Transition, basis: String, context: HandlerContext) throws {
-        guard let assignment = transition.order.assignment else { return }
-        let signBy = transition.timers.compactMap { action -> Date? in
-            if case .start(.signBy, let at) = action { at } else { nil }
-        }.first
-        let dispatched = Contracts.envelope(
-            WorkOrderDispatched(number: stored.number, leadUnit: assignment.leadUnit, coUnits: assignment.coUnits, signBy: signBy,
-                                replyBy: assignment.replyBy, basis: basis, returns: stored.order.returnCount),
-            occurredAt: context.now, workOrderId: stored.id)
-        try WorkOrders.apply(transition, to: stored, actor: "routing", at: context.now, outbox: [.event(dispatched)],
+        try WorkOrders.apply(transition, to: stored, actor: "routing", at: context.now,
+                             outbox: OrderCommands.messages(for: transition, of: stored, basis: basis, at: context.now),
                              basis: basis, on: context.connection)
         context.logger.info("work order dispatched", metadata: [
-            "hotline.work_order.number": "\(stored.number)", "hotline.unit": "\(assignment.leadUnit)"])
+            "hotline.work_order.number": "\(stored.number)", "hotline.unit": "\(transition.order.assignment?.leadUnit ?? "-")"])
     }
 
     func needsManual(_ stored: StoredOrder, reason: String, context: HandlerContext) throws {
