@@ -196,6 +196,13 @@ public struct Transition: Hashable, Sendable {
         self.timers = timers
     }
 
+    /// When this transition starts the timer `kind`, if it does.
+    public func starts(_ kind: TimerKind) -> Date? {
+        timers.lazy.compactMap { action -> Date? in
+            if case .start(kind, let at) = action { at } else { nil }
+        }.first
+    }
+
     /// This transition followed by `next` (which was computed from this one's order).
     public func then(_ next: Transition) -> Transition {
         Transition(order: next.order, events: events + next.events, timers: timers + next.timers)

@@ -147,9 +147,7 @@ public struct IntakeHandler: MessageHandler {
                                               occurredAt: context.now, workOrderId: id))
                 }
             }
-            let dispatchBy = transition.timers.compactMap { action -> Date? in
-                if case .start(.dispatchBy, let at) = action { at } else { nil }
-            }.first
+            let dispatchBy = transition.starts(.dispatchBy)
             let repeatOf = new.repeatOf
             let clusterKey = new.clusterKey
             messages.insert({ number in

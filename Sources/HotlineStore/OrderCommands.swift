@@ -48,9 +48,7 @@ public enum OrderCommands {
         for event in transition.events {
             switch event {
             case let .dispatched(lead, coUnits, replyBy):
-                let signBy = transition.timers.compactMap { action -> Date? in
-                    if case .start(.signBy, let at) = action { at } else { nil }
-                }.first
+                let signBy = transition.starts(.signBy)
                 messages.append(.event(Contracts.envelope(
                     WorkOrderDispatched(number: stored.number, leadUnit: lead, coUnits: coUnits, signBy: signBy, replyBy: replyBy,
                                         basis: basis, returns: transition.order.returnCount),

@@ -94,9 +94,7 @@ public enum WorkOrders {
     public static func create(_ new: NewWorkOrder, transition: Transition, actor: String, at now: Date,
                               outbox: (_ number: String) -> [OutboxMessage], on connection: PostgresConnection) throws -> String? {
         let order = transition.order
-        let dispatchBy = transition.timers.compactMap { action -> Date? in
-            if case .start(.dispatchBy, let at) = action { return at } else { return nil }
-        }.first
+        let dispatchBy = transition.starts(.dispatchBy)
         let rows = try connection.query("""
             INSERT INTO work_orders (id, number, profile, channel, submission_id, state, category, urgency, class,
                 confidential, title, content_pii, citizen_name_pii, citizen_phone_pii, address_pii, region_code,
