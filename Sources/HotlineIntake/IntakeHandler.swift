@@ -228,10 +228,9 @@ public struct IntakeHandler: MessageHandler {
               AND o.received_at > \(now.addingTimeInterval(-Self.exemptRepeatWindow))
             ORDER BY o.received_at DESC LIMIT 20
             """)
-        for row in rows where sameMatter(matter, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
-            return (try row.decode("id", as: UUID.self), try row.decode("answer", as: String?.self))
+        return try firstSameMatter(rows, matter).map { row in
+            (try row.decode("id", as: UUID.self), try row.decode("answer", as: String?.self))
         }
-        return nil
     }
 
     /// The earliest open order from the same phone about the same matter.
@@ -243,14 +242,17 @@ public struct IntakeHandler: MessageHandler {
               AND received_at > \(now.addingTimeInterval(-Self.repeatWindow))
             ORDER BY received_at LIMIT 50
             """)
-        for row in rows where sameMatter(matter, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
-            return try row.decode("id", as: UUID.self)
-        }
-        return nil
+        return try firstSameMatter(rows, matter)?.decode("id", as: UUID.self)
     }
 
-    func sameMatter(_ request: Fingerprint.Matter, _ title: String, _ content: String) -> Bool {
-        request.isSame(as: Fingerprint.Matter(title + " " + content))
+    /// Whether a stored order's title and content are about `matter`.
+    func sameMatter(_ matter: Fingerprint.Matter, _ row: PostgresRow) throws -> Bool {
+        matter.isSame(as: Fingerprint.Matter(try row.decode("title", as: String.self) + " " + row.decode("content_pii", as: String.self)))
+    }
+
+    func firstSameMatter(_ rows: PostgresRows, _ matter: Fingerprint.Matter) throws -> PostgresRow? {
+        for row in rows where try sameMatter(matter, row) { return row }
+        return nil
     }
 
     struct ClusterMembership {
@@ -292,7 +294,7 @@ public struct IntakeHandler: MessageHandler {
             """)
         var existing: String?
         var alone: [(id: String, phone: String?)] = []
-        for row in candidates where sameMatter(matter, try row.decode("title", as: String.self), try row.decode("content_pii", as: String.self)) {
+        for row in candidates where try sameMatter(matter, row) {
             if let key = try row.decode("cluster_key", as: String?.self) {
                 existing = key
                 break

@@ -87,8 +87,8 @@ public struct RoutingHandler: MessageHandler {
     func needsManual(_ stored: StoredOrder, reason: String, context: HandlerContext) throws {
         let event = Contracts.envelope(WorkOrderNeedsManualDispatch(number: stored.number, reason: reason),
                                        occurredAt: context.now, workOrderId: stored.id)
-        try WorkOrders.note("manualDispatchNeeded", data: ["reason": reason], on: stored, actor: "routing", at: context.now,
-                            manualDispatchReason: .some(reason), outbox: [.event(event)], on: context.connection)
+        try WorkOrders.awaitManualDispatch(stored, reason: reason, actor: "routing", at: context.now,
+                                           outbox: [.event(event)], on: context.connection)
         context.logger.info("work order needs manual dispatch", metadata: ["hotline.work_order.number": "\(stored.number)"])
     }
 }

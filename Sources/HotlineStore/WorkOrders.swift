@@ -114,7 +114,7 @@ public enum WorkOrders {
             RETURNING number
             """)
         guard let number = try rows.first?.decode("number", as: String.self) else { return nil }
-        try appendEvents(transition.events, orderId: new.id, assignmentId: nil, actor: actor, at: now, on: connection)
+        try appendEvents(transition.events.map(EventRecord.init), orderId: new.id, assignmentId: nil, actor: actor, at: now, on: connection)
         try applyTimers(transition.timers, orderId: new.id, assignmentId: nil, at: now, on: connection)
         try Outbox.append(outbox(number), on: connection)
         return number
@@ -208,32 +208,23 @@ public enum WorkOrders {
         }
         let assignmentId = try writeAssignments(before: before.assignment, after: after.assignment, orderId: stored.id,
                                                 at: now, basis: basis, on: connection)
-        try appendEvents(transition.events, orderId: stored.id, assignmentId: assignmentId, actor: actor, at: now, on: connection)
+        try appendEvents(transition.events.map(EventRecord.init), orderId: stored.id, assignmentId: assignmentId, actor: actor, at: now, on: connection)
         try applyTimers(transition.timers, orderId: stored.id, assignmentId: assignmentId, at: now, on: connection)
         try Outbox.append(outbox, on: connection)
     }
 
-    /// Records a fact that changes no rule-visible state (e.g. "needs manual dispatch") as an event
-    /// row, bumping the version so concurrent writers notice; with its outgoing messages.
-    public static func note(_ type: String, data: [String: String], on stored: StoredOrder, actor: String, at now: Date,
-                            manualDispatchReason: String?? = .none, outbox: [OutboxMessage], on connection: PostgresConnection) throws {
-        let setManual: SQL = switch manualDispatchReason {
-        case .none: ""
-        case .some(let reason): ", manual_dispatch_reason = \(reason)"
-        }
+    /// Puts an order that waits for dispatch in the office's manual-dispatch queue with `reason`:
+    /// no rule-visible state changes, so this is an event row and the reason, with the version
+    /// bumped so concurrent writers notice, and its outgoing messages.
+    public static func awaitManualDispatch(_ stored: StoredOrder, reason: String, actor: String, at now: Date,
+                                           outbox: [OutboxMessage], on connection: PostgresConnection) throws {
         let updated = try connection.execute("""
-            UPDATE work_orders SET version = version + 1, updated_at = \(now)
-            """ + setManual + """
-             WHERE id = \(stored.id) AND version = \(stored.version)
+            UPDATE work_orders SET version = version + 1, updated_at = \(now), manual_dispatch_reason = \(reason)
+            WHERE id = \(stored.id) AND version = \(stored.version)
             """)
         guard updated == 1 else { throw WorkOrderStoreError.concurrentUpdate(number: stored.number, readAt: stored.version) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let json = String(decoding: (try? encoder.encode(data)) ?? Data("{}".utf8), as: UTF8.self)
-        try connection.execute("""
-            INSERT INTO events (work_order_id, type, occurred_at, actor, data)
-            VALUES (\(stored.id), \(type), \(now), \(actor), \(json)::jsonb)
-            """)
+        try appendEvents([EventRecord(type: "manualDispatchNeeded", data: ["reason": reason])], orderId: stored.id,
+                         assignmentId: nil, actor: actor, at: now, on: connection)
         try Outbox.append(outbox, on: connection)
     }
 
@@ -326,10 +317,9 @@ public enum WorkOrders {
 
     static func json<T: Encodable>(_ value: T) -> PostgresJSON<T> { PostgresJSON(value) }
 
-    static func appendEvents(_ events: [Event], orderId: UUID, assignmentId: Int64?, actor: String, at now: Date,
+    static func appendEvents(_ records: [EventRecord], orderId: UUID, assignmentId: Int64?, actor: String, at now: Date,
                              on connection: PostgresConnection) throws {
-        guard !events.isEmpty else { return }
-        let records = events.map(EventRecord.init)
+        guard !records.isEmpty else { return }
         try connection.execute("""
             INSERT INTO events (work_order_id, assignment_id, type, occurred_at, actor, data)
             SELECT \(orderId), \(assignmentId), type, \(now), \(actor), data::jsonb
@@ -372,7 +362,15 @@ struct EventRecord {
     var type: String
     var json: String
 
+    init(type: String, data: [String: String]) {
+        self.type = type
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        json = String(decoding: (try? encoder.encode(data)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
     init(_ event: Event) {
+        let type: String
         func instant(_ date: Date) -> String { ChinaTime.format(date) }
         var data: [String: String] = [:]
         switch event {
@@ -396,8 +394,6 @@ struct EventRecord {
         case .supervised(let reason): type = "supervised"; data["reason"] = reason.rawValue
         case .overdue(let timer): type = "overdue"; data["timer"] = timer.name
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        json = String(decoding: (try? encoder.encode(data)) ?? Data("{}".utf8), as: UTF8.self)
+        self.init(type: type, data: data)
     }
 }
