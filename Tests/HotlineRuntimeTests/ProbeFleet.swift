@@ -7,13 +7,12 @@ import Testing
 
 /// Runs `hotline-probe` processes against a test database and talks to their queue.
 final class ProbeFleet: @unchecked Sendable {
-    // @unchecked Sendable: used from one test at a time; `processes` is only touched by the test.
+    // @unchecked Sendable: used from one test at a time.
     let databaseURL: String
     let amqpURL: String
     let consumer: String
     let retryDelays: String
-    private(set) var processes: [Shell.Child] = []
-    private var logs: [URL] = []
+    let processes = ChildProcesses()
 
     init(databaseURL: String, consumer: String = Broker.uniqueName("probe"), retryDelays: String = "100,200,300") throws {
         self.databaseURL = databaseURL
@@ -26,36 +25,17 @@ final class ProbeFleet: @unchecked Sendable {
     @discardableResult
     func start(lanes: Int = 1, prefetch: Int = 50, slowMs: Int = 0, httpPort: Int = 0,
                environment: [String: String] = [:]) throws -> Shell.Child {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("\(consumer)-\(processes.count).log")
-        let child = try Shell.start(
+        try processes.start(
             try Shell.product("hotline-probe"),
             ["--consumer", consumer, "--retry-delays", retryDelays, "--lanes", "\(lanes)", "--prefetch", "\(prefetch)",
              "--slow-ms", "\(slowMs)", "--http-port", "\(httpPort)"],
             environment: ["HOTLINE_DATABASE_URL": databaseURL, "HOTLINE_AMQP_URL": amqpURL].merging(environment) { _, new in new },
-            stdout: log.path, stderr: log.path)
-        processes.append(child)
-        logs.append(log)
-        return child
+            name: consumer)
     }
 
-    /// The last lines of every probe's log, for failure messages.
-    func logTail() -> String {
-        logs.map { url in
-            let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-            return "--- \(url.lastPathComponent)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n")
-        }.joined(separator: "\n")
-    }
+    func logTail() -> String { processes.logTail(lines: 15) }
 
-    func stopAll() {
-        for process in processes where process.isRunning {
-            process.signal(SIGTERM)
-        }
-        let deadline = Date() + 30
-        for process in processes {
-            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            if process.isRunning { process.signal(SIGKILL); process.wait() }
-        }
-    }
+    func stopAll() { processes.stopAll() }
 
     /// Deletes the probe's queues (main, retry tiers, parking).
     func deleteQueues() {
@@ -101,16 +81,8 @@ final class ProbeFleet: @unchecked Sendable {
     }
 
     func wait(_ what: String, timeout: TimeInterval, _ condition: () throws -> Bool) throws {
-        let deadline = Date() + timeout
-        while Date() < deadline {
-            if try condition() { return }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        Issue.record("timed out waiting for \(what)\n\(logTail())")
-        throw TimedOut(what: what)
+        try processes.wait(what, timeout: timeout, condition)
     }
-
-    struct TimedOut: Error { let what: String }
 }
 
 /// The probe's message contract, as an outside publisher sees it.

@@ -14,7 +14,7 @@ final class Pipeline: @unchecked Sendable {
     let amqpURL: String
     let database: PostgresConnection
     private(set) var workers: [String: Shell.Child] = [:]
-    private var logs: [URL] = []
+    let processes = ChildProcesses()
 
     static let queues = ["intake", "routing"]
 
@@ -49,14 +49,12 @@ final class Pipeline: @unchecked Sendable {
     /// Starts `hotline-<worker>` and waits until it consumes its queue.
     @discardableResult
     func start(_ worker: String, lanes: Int = 1, environment: [String: String] = [:]) throws -> Shell.Child {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(worker)-\(UUID().uuidString.prefix(8)).log")
-        let child = try Shell.start(
+        let child = try processes.start(
             try Shell.product("hotline-\(worker)"), ["--lanes", "\(lanes)", "--prefetch", "50"],
             environment: ["HOTLINE_DATABASE_URL": databaseURL, "HOTLINE_AMQP_URL": amqpURL, "HOTLINE_PROFILE": "qidong"]
                 .merging(environment) { _, new in new },
-            stdout: log.path, stderr: log.path)
+            name: "pipeline-\(worker)")
         workers[worker] = child
-        logs.append(log)
         try wait("\(worker) consuming", timeout: 60) {
             guard child.isRunning else { throw WorkerDied(worker: worker, log: self.logTail()) }
             guard let amqp = try? AMQPConnection(url: amqpURL, connectionName: "pipeline-wait") else { return false }
@@ -71,42 +69,15 @@ final class Pipeline: @unchecked Sendable {
         try start("routing")
     }
 
-    func kill(_ worker: String) {
-        guard let child = workers[worker] else { return }
-        child.signal(SIGKILL)
-        child.wait()
-    }
-
     func stopAll() {
-        for child in workers.values where child.isRunning { child.signal(SIGTERM) }
-        let deadline = Date() + 30
-        for child in workers.values {
-            while child.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            if child.isRunning { child.signal(SIGKILL); child.wait() }
-        }
+        processes.stopAll()
         database.close()
     }
 
-    func logTail() -> String {
-        logs.map { url in
-            let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-            return "--- \(url.lastPathComponent)\n" + text.split(separator: "\n").suffix(20).joined(separator: "\n")
-        }.joined(separator: "\n")
-    }
+    func logTail() -> String { processes.logTail() }
 
     func wait(_ what: String, timeout: TimeInterval, _ condition: () throws -> Bool) throws {
-        let deadline = Date() + timeout
-        while Date() < deadline {
-            if try condition() { return }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        throw TimedOut(what: what, log: logTail())
-    }
-
-    struct TimedOut: Error, CustomStringConvertible {
-        let what: String
-        let log: String
-        var description: String { "timed out waiting for \(what)\n\(log)" }
+        try processes.wait(what, timeout: timeout, condition)
     }
 
     struct WorkerDied: Error, CustomStringConvertible {
@@ -172,13 +143,6 @@ final class Pipeline: @unchecked Sendable {
     func text(_ sql: SQL) throws -> String? {
         try database.query(sql).first?.decode(0, as: String?.self)
     }
-
-    func unitCode(named name: String) throws -> String {
-        guard let code = try text("SELECT code FROM units WHERE name = \(name)") else { throw MissingUnit(name: name) }
-        return code
-    }
-
-    struct MissingUnit: Error { let name: String }
 }
 
 /// A valid submission as a channel builds it.

@@ -79,7 +79,7 @@ import Testing
                 try pipeline.scalar("SELECT count(*) FROM parked_messages WHERE consumer = 'intake'") == 4
             }
             #expect(try pipeline.scalar("SELECT count(*) FROM work_orders") == 0)
-            // Nothing retried: the retry queues stay empty.
+            // Parked at once as rejections, never after going through the retry tiers.
             #expect(try pipeline.scalar("SELECT count(*) FROM parked_messages WHERE consumer = 'intake' AND reason NOT LIKE 'rejected submission%' AND reason NOT LIKE 'unreadable%'") == 0)
         }
     }
