@@ -109,20 +109,50 @@ public enum Fingerprint {
     }
 
     /// A text read once for comparing with many others (intake compares a new request with the
-    /// recent ones of its place): its bigram set and its lexicon matters.
-    public struct Matter: Sendable {
-        public let shingles: Set<String>
+    /// recent ones of its place): its distinct bigrams, as stable 64-bit hashes in ascending
+    /// order, and its lexicon matters. Intake stores both with the order (`work_orders.shingles`,
+    /// `work_orders.topics`), so comparing with a stored order reads two arrays and does no text
+    /// work: a sorted merge instead of normalising, shingling and hashing the candidate's text
+    /// again (which was most of intake's CPU per message with 20 candidates).
+    public struct Matter: Sendable, Equatable {
+        /// `stableHash` of each distinct bigram, ascending (as `Int64` bit patterns, as stored).
+        public let shingles: [Int64]
         public let topics: Set<String>
 
         public init(_ text: String) {
-            shingles = Set(Fingerprint.shingles(text))
+            shingles = Set(Fingerprint.shingles(text).map { Int64(bitPattern: Fingerprint.stableHash($0)) }).sorted()
             topics = Fingerprint.topics(text)
+        }
+
+        /// A matter as stored with an order.
+        public init(shingles: [Int64], topics: [String]) {
+            let ascending = zip(shingles, shingles.dropFirst()).allSatisfy { $0 < $1 }
+            self.shingles = ascending ? shingles : Set(shingles).sorted()
+            self.topics = Set(topics)
+        }
+
+        /// Jaccard similarity of the two bigram sets (`Fingerprint.similarity`, on stored hashes).
+        public func similarity(to other: Matter) -> Double {
+            var shared = 0
+            var i = shingles.startIndex, j = other.shingles.startIndex
+            while i < shingles.endIndex, j < other.shingles.endIndex {
+                if shingles[i] == other.shingles[j] {
+                    shared += 1
+                    i += 1
+                    j += 1
+                } else if shingles[i] < other.shingles[j] {
+                    i += 1
+                } else {
+                    j += 1
+                }
+            }
+            let union = shingles.count + other.shingles.count - shared
+            return union == 0 ? 0 : Double(shared) / Double(union)
         }
 
         /// `isSameMatter`, on texts already read.
         public func isSame(as other: Matter) -> Bool {
-            let union = shingles.union(other.shingles).count
-            let score = union == 0 ? 0 : Double(shingles.intersection(other.shingles).count) / Double(union)
+            let score = similarity(to: other)
             if !topics.isEmpty, !other.topics.isEmpty {
                 return !topics.isDisjoint(with: other.topics) && score >= sameTopicSimilarity
             }

@@ -111,6 +111,7 @@ public struct IntakeHandler: MessageHandler {
             addressPII: request.address, regionCode: request.regionCode, localityCode: place, fingerprint: fingerprint,
             agentId: request.agentId)
         new.topics = topics
+        new.shingles = matter.shingles
 
         let decision = try scope(request, matter: matter, table: table, on: tx, now: context.now)
         var transition: Transition
@@ -220,7 +221,7 @@ public struct IntakeHandler: MessageHandler {
     func findExemptClosing(_ request: IntakeRequest, matter: Fingerprint.Matter, on tx: PostgresConnection, now: Date) throws -> (id: UUID, answer: String?)? {
         guard let phone = request.phone?.digits, let reasons = profile.revisit?.closeOnProofFor, !reasons.isEmpty else { return nil }
         let rows = try tx.query("""
-            SELECT o.id, o.title, o.content_pii,
+            SELECT o.id, o.shingles, o.topics, \(Self.textWhenNotStored),
                    (SELECT a.reply_text_pii FROM assignments a WHERE a.work_order_id = o.id AND a.role = 'lead'
                     ORDER BY a.id DESC LIMIT 1) AS answer
             FROM work_orders o
@@ -237,7 +238,7 @@ public struct IntakeHandler: MessageHandler {
     func findRepeat(_ request: IntakeRequest, matter: Fingerprint.Matter, on tx: PostgresConnection, now: Date) throws -> UUID? {
         guard let phone = request.phone?.digits else { return nil }
         let rows = try tx.query("""
-            SELECT id, title, content_pii FROM work_orders
+            SELECT o.id, o.shingles, o.topics, \(Self.textWhenNotStored) FROM work_orders o
             WHERE citizen_phone_pii = \(phone) AND state NOT IN ('closed', 'notAccepted', 'resolvedAtIntake')
               AND received_at > \(now.addingTimeInterval(-Self.repeatWindow))
             ORDER BY received_at LIMIT 50
@@ -245,9 +246,19 @@ public struct IntakeHandler: MessageHandler {
         return try firstSameMatter(rows, matter)?.decode("id", as: UUID.self)
     }
 
-    /// Whether a stored order's title and content are about `matter`.
+    /// The text of an order written before its matter was stored (`work_orders.shingles` NULL),
+    /// as column `text`; NULL otherwise, so that the text is not read for nothing.
+    static let textWhenNotStored: SQL = "CASE WHEN o.shingles IS NULL THEN o.title || ' ' || o.content_pii END AS text"
+
+    /// Whether a stored order is about `matter`: from its stored bigram hashes and topics (no text
+    /// work), or from its text for an order stored without them.
     func sameMatter(_ matter: Fingerprint.Matter, _ row: PostgresRow) throws -> Bool {
-        matter.isSame(as: Fingerprint.Matter(try row.decode("title", as: String.self) + " " + row.decode("content_pii", as: String.self)))
+        let stored = if let shingles = try row.decode("shingles", as: [Int64]?.self) {
+            Fingerprint.Matter(shingles: shingles, topics: try row.decode("topics", as: [String].self))
+        } else {
+            Fingerprint.Matter(try row.decode("text", as: String.self))
+        }
+        return matter.isSame(as: stored)
     }
 
     func firstSameMatter(_ rows: PostgresRows, _ matter: Fingerprint.Matter) throws -> PostgresRow? {
@@ -283,9 +294,9 @@ public struct IntakeHandler: MessageHandler {
         // The newest orders of the place first (a bounded index scan, whatever the place's volume),
         // then those of the same matter among them.
         let candidates = try tx.query("""
-            SELECT o.id, o.title, o.content_pii, o.citizen_phone_pii,
+            SELECT o.id, o.shingles, o.topics, \(Self.textWhenNotStored), o.citizen_phone_pii,
                    (SELECT m.key FROM cluster_members m WHERE m.order_id = o.id LIMIT 1) AS cluster_key
-            FROM (SELECT id, title, content_pii, citizen_phone_pii, topics, received_at FROM work_orders
+            FROM (SELECT id, title, content_pii, shingles, citizen_phone_pii, topics, received_at FROM work_orders
                   WHERE locality_code = \(place) AND received_at > \(request.receivedAt.addingTimeInterval(-Self.clusterWindow))
                   ORDER BY received_at DESC LIMIT \(Self.placeWindow)) o
             WHERE o.citizen_phone_pii IS DISTINCT FROM \(phone)

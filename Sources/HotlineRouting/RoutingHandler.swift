@@ -54,11 +54,9 @@ public struct RoutingHandler: MessageHandler {
         guard let profile = profiles[stored.profile] else {
             throw InvalidMessage(reason: "work order \(stored.number) has unknown profile \(stored.profile)")
         }
-        let text = try tx.query("SELECT content_pii, address_pii FROM work_orders WHERE id = \(orderId)").first!
         let input = RoutingInput(category: stored.order.kind.category, urgency: stored.order.kind.urgency, title: stored.title,
-                                 content: try text.decode("content_pii", as: String.self),
-                                 regionCode: stored.localityCode ?? stored.regionCode,
-                                 address: try text.decode("address_pii", as: String?.self))
+                                 content: stored.contentPII, regionCode: stored.localityCode ?? stored.regionCode,
+                                 address: stored.addressPII)
         let table = try reference.table(on: tx)
         switch table.decide(input, excluding: Set(stored.order.returnedBy)) {
         case let .dispatch(lead, coUnits, basis):

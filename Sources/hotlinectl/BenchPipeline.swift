@@ -13,9 +13,9 @@ import Glibc
 struct BenchPipeline: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Intake and routing end to end: orders/s and submission→dispatched latency, beside the broker's raw confirmed publish rate.",
+        abstract: "Intake and routing end to end: orders/s and submission→routed latency, beside the broker's raw confirmed publish rate.",
         discussion: """
-        For each --lanes setting, on a fresh database (created, migrated, `hotlinectl seed demo`, dropped at the end) with the fleet queues purged: starts hotline-intake and hotline-routing from --release-dir with HOTLINE_LANES set, waits until both queues have their consumers, publishes --count clean submissions (all valid, no repeats, no cluster) at --rate (0: as fast as the broker confirms) and polls PostgreSQL until every order is dispatched. Figures: orders/s = dispatched orders / (last dispatch − first submission's receivedAt); latency per order = its lead assignment's dispatched_at − its received_at (the publish time), p50/p95/p99 nearest-rank. A second run per setting offers --latency-rate (default 1000/s) for the latency target. After each run the workers rest --settle seconds and their resident memory (VmRSS) is read, then they get SIGTERM.
+        For each --lanes setting, on a fresh database (created, migrated, `hotlinectl seed demo`, dropped at the end) with the fleet queues purged: starts hotline-intake and hotline-routing from --release-dir with HOTLINE_LANES set, waits until both queues have their consumers, publishes --count clean submissions (all valid, no planned repeats or cluster; the same matter from neighbours still forms clusters, as in life) at --rate (0: as fast as the broker confirms) and polls PostgreSQL until every order is routed: dispatched to a lead unit, or handed to the office because no rule is confident (a few of the generated matters have no rule; both counts are printed). Figures: orders/s = routed orders / (last routing − first submission's receivedAt); latency per order = its lead assignment's dispatched_at (or the time it was handed to the office) − its received_at (the publish time), p50/p95/p99 nearest-rank. A second run per setting offers --latency-rate (default 1000/s) for the latency target. After each run the workers rest --settle seconds and their resident memory (VmRSS) is read, then they get SIGTERM.
 
         Baseline, in the same run: persistent publishes with confirms (batches of 100) of messages of the submissions' mean size to a throwaway quorum queue; orders/s is printed as a ratio to it. Targets (2 cores, everything on one machine) are printed beside the figures with whether they were met; nothing here fails because a target was missed.
 
@@ -171,6 +171,8 @@ final class PipelineBench {
 
     struct Outcome {
         var run: Run
+        /// Dispatched, or handed to the office for manual dispatch.
+        var routed: Int
         var dispatched: Int
         var complete: Bool
         var seconds: Double
@@ -291,13 +293,13 @@ final class PipelineBench {
 
     func line(_ o: Outcome, baseline: Double) -> String {
         func ms(_ value: Double?) -> String { value.map { String(format: "%.0f ms", $0) } ?? "-" }
-        var text = String(format: "lanes %d, offered %@: %d of %d dispatched in %.1f s: %.0f orders/s", o.run.lanes, o.run.offeredText,
-                          o.dispatched, o.run.count, o.seconds, o.ordersPerSecond)
+        var text = String(format: "lanes %d, offered %@: %d of %d routed (%d dispatched, %d to the office by hand) in %.1f s: %.0f orders/s",
+                          o.run.lanes, o.run.offeredText, o.routed, o.run.count, o.dispatched, o.routed - o.dispatched, o.seconds, o.ordersPerSecond)
         if o.run.rate == 0 {
             text += String(format: " [target ≥ %.0f: %@]", Target.ordersPerSecond,
                            verdict(o.complete && o.ordersPerSecond >= Target.ordersPerSecond))
         }
-        text += "; submission→dispatched p50 \(ms(o.p50)), p95 \(ms(o.p95)), p99 \(ms(o.p99))"
+        text += "; submission→routed p50 \(ms(o.p50)), p95 \(ms(o.p95)), p99 \(ms(o.p99))"
         if o.run.rate == Target.latencyRate {
             text += String(format: " [target p99 ≤ %.0f ms: %@]", Target.p99Milliseconds,
                            verdict(o.complete && (o.p99 ?? .infinity) <= Target.p99Milliseconds))
@@ -389,22 +391,28 @@ final class PipelineBench {
         guard published.returned == 0 else { throw Failure("no intake queue bound: hotline-intake stopped consuming?") }
         guard published.failed == 0 else { throw Failure("the broker did not confirm \(published.failed) submissions") }
 
-        // Wait for every order to be dispatched.
+        // Wait for every order to be routed.
         let complete = try waitForDispatch(run, db: db, children: children, label: label)
 
         // Figures.
-        let latencies = try db.query("""
-            SELECT (EXTRACT(EPOCH FROM l.dispatched_at - w.received_at) * 1000)::float8 AS ms
-            FROM (SELECT work_order_id, min(dispatched_at) AS dispatched_at FROM assignments
-                  WHERE role = 'lead' GROUP BY work_order_id) l
-            JOIN work_orders w ON w.id = l.work_order_id
-            """).map { try $0.decode("ms", as: Double.self) }.sorted()
-        let span = try db.query("""
-            SELECT (EXTRACT(EPOCH FROM max(l.dispatched_at) - min(w.received_at)))::float8 AS seconds
-            FROM (SELECT work_order_id, min(dispatched_at) AS dispatched_at FROM assignments
-                  WHERE role = 'lead' GROUP BY work_order_id) l
-            JOIN work_orders w ON w.id = l.work_order_id
-            """).first?.decode("seconds", as: Double?.self) ?? nil
+        // Routed: dispatched to a lead unit, or handed to the office for manual dispatch (routing
+        // decided that no rule is confident; its time is when the order was marked so).
+        let routed: SQL = """
+            SELECT w.received_at, l.dispatched_at IS NOT NULL AS dispatched,
+                   coalesce(l.dispatched_at, CASE WHEN w.manual_dispatch_reason IS NOT NULL THEN w.updated_at END) AS routed_at
+            FROM work_orders w
+            LEFT JOIN (SELECT work_order_id, min(dispatched_at) AS dispatched_at FROM assignments
+                       WHERE role = 'lead' GROUP BY work_order_id) l ON l.work_order_id = w.id
+            """
+        let latencies = try db.query("SELECT (EXTRACT(EPOCH FROM r.routed_at - r.received_at) * 1000)::float8 AS ms FROM ("
+                                     + routed + ") r WHERE r.routed_at IS NOT NULL").map { try $0.decode("ms", as: Double.self) }.sorted()
+        let totals = try db.query("""
+            SELECT (EXTRACT(EPOCH FROM max(r.routed_at) - min(r.received_at)))::float8 AS seconds,
+                   count(*) FILTER (WHERE r.dispatched)::int8 AS dispatched
+            FROM (
+            """ + routed + ") r WHERE r.routed_at IS NOT NULL").first
+        let span = try totals?.decode("seconds", as: Double?.self) ?? nil
+        let dispatched = try totals?.decode("dispatched", as: Int.self) ?? 0
         let seconds = span ?? 0
         // At rest: let the relays and lanes go idle, then read their memory.
         Thread.sleep(forTimeInterval: settleSeconds)
@@ -416,7 +424,7 @@ final class PipelineBench {
             let status = Self.stop(worker.child)
             if status != 0 { Self.progress("\(label): \(worker.kind.executableName) exited \(status) on SIGTERM; log: \(worker.log)") }
         }
-        return Outcome(run: run, dispatched: latencies.count, complete: complete, seconds: seconds,
+        return Outcome(run: run, routed: latencies.count, dispatched: dispatched, complete: complete, seconds: seconds,
                        ordersPerSecond: seconds > 0 ? Double(latencies.count) / seconds : 0,
                        p50: percentile(latencies, 0.50), p95: percentile(latencies, 0.95), p99: percentile(latencies, 0.99),
                        publishedPerSecond: published.achievedRate, memory: memory)
@@ -460,7 +468,8 @@ final class PipelineBench {
         }
     }
 
-    /// Polls until `run.count` orders have a lead assignment. False when it gave up (time limit,
+    /// Polls until `run.count` orders are routed: have a lead assignment, or wait at the office
+    /// for manual dispatch. False when it gave up (time limit,
     /// or nothing moved for the stall time); then what is stuck has been printed.
     func waitForDispatch(_ run: Run, db: PostgresConnection, children: [(kind: WorkerKind, child: Subprocess.Child, log: String)],
                          label: String) throws -> Bool {
@@ -471,7 +480,8 @@ final class PipelineBench {
         while true {
             let row = try db.query("""
                 SELECT (SELECT count(*) FROM work_orders)::int8 AS orders,
-                       (SELECT count(DISTINCT work_order_id) FROM assignments WHERE role = 'lead')::int8 AS dispatched
+                       ((SELECT count(DISTINCT work_order_id) FROM assignments WHERE role = 'lead')
+                        + (SELECT count(*) FROM work_orders WHERE manual_dispatch_reason IS NOT NULL))::int8 AS dispatched
                 """).first
             let now = (orders: try row?.decode("orders", as: Int.self) ?? 0, dispatched: try row?.decode("dispatched", as: Int.self) ?? 0)
             if now.dispatched >= run.count { return true }
@@ -488,7 +498,7 @@ final class PipelineBench {
             }
             if Date().timeIntervalSince(lastProgress) >= 10 {
                 lastProgress = Date()
-                Self.progress("\(label): \(now.orders) orders, \(now.dispatched) of \(run.count) dispatched; "
+                Self.progress("\(label): \(now.orders) orders, \(now.dispatched) of \(run.count) routed; "
                     + "ready in queues: \(depths.joined(separator: ", "))")
             }
             let dead = children.filter { !$0.child.isRunning }
@@ -498,7 +508,7 @@ final class PipelineBench {
                 let why = !dead.isEmpty ? dead.map { "\($0.kind.executableName) exited \($0.child.exitStatus ?? -1) (log \($0.log))" }.joined(separator: "; ")
                     : timedOut ? String(format: "time limit of %.0f s reached", run.timeoutSeconds)
                     : String(format: "nothing moved for %.0f s", stallSeconds)
-                print("\(label): stopped waiting: \(why); \(now.dispatched) of \(run.count) dispatched. What is stuck:")
+                print("\(label): stopped waiting: \(why); \(now.dispatched) of \(run.count) routed. What is stuck:")
                 if let amqp = try? broker() {
                     print(StatusReport.collect(database: db, amqp: amqp).text, terminator: "")
                 }

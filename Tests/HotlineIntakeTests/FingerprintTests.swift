@@ -149,6 +149,20 @@ enum Requests {
         #expect(Fingerprint.topics("请问灵活就业人员怎么缴纳养老保险").isEmpty)
     }
 
+    /// A matter read back from the stored arrays (hashes, topics) compares exactly as the texts do,
+    /// on every pair these tests use.
+    @Test func storedMattersCompareAsTheirTexts() {
+        let pairs = Requests.rephrased + Requests.edited + Requests.samePlaceOtherMatter + Requests.unrelatedPairs
+        for (a, b) in pairs {
+            let x = Fingerprint.Matter(a), y = Fingerprint.Matter(b)
+            let stored = Fingerprint.Matter(shingles: x.shingles.reversed(), topics: Array(x.topics))
+            #expect(stored == x)
+            #expect(x.shingles.count == Set(Fingerprint.shingles(a)).count)
+            #expect(abs(stored.similarity(to: y) - Fingerprint.similarity(a, b)) < 1e-12, "\(a) / \(b)")
+            #expect(stored.isSame(as: y) == Fingerprint.isSameMatter(a, b))
+        }
+    }
+
     @Test func similarityBounds() {
         #expect(Fingerprint.similarity("幸福小区停水", "幸福小区，停水！") == 1)
         #expect(Fingerprint.similarity("幸福小区停水", "请问养老保险") == 0)
