@@ -1,3 +1,5 @@
+import HotlineDomain
+
 /// Near-duplicate detection for Chinese requests: repeats (one citizen, the same matter again) and
 /// clusters (many citizens, one matter, one area).
 ///
@@ -162,13 +164,16 @@ public enum Fingerprint {
 
     /// The lexicon matters a text names (codes such as `waterOutage`, `noise`, `unpaidWages`).
     public static func topics(_ text: String) -> Set<String> {
-        let cleanedText = cleaned(text)
+        let cleanedText = SearchableText(cleaned(text))
         var found: Set<String> = []
-        for (topic, words) in lexicon where words.contains(where: { cleanedText.contains($0) }) {
+        for (topic, words) in lexiconUTF8 where words.contains(where: { cleanedText.contains($0) }) {
             found.insert(topic)
         }
         return found
     }
+
+    /// `lexicon` with its words as UTF-8, for `SearchableText`.
+    static let lexiconUTF8: [(topic: String, words: [[UInt8]])] = lexicon.map { ($0.topic, $0.words.map { Array($0.utf8) }) }
 
     /// Matters that make up most 12345 clusters, with the words citizens use for them.
     static let lexicon: [(topic: String, words: [String])] = [

@@ -77,8 +77,8 @@ public enum RoutingDecision: Sendable, Equatable {
 public struct RoutingTable: Sendable {
     private struct Rule: Sendable {
         var record: RoutingRuleRecord
-        /// Each keyword with its parts (`a+b` → [a, b]), whitespace removed.
-        var keywords: [(text: String, parts: [String])]
+        /// Each keyword with its parts (`a+b` → [a, b]), whitespace removed, as UTF-8.
+        var keywords: [(text: String, parts: [[UInt8]])]
         /// Limited to a township, street or smaller place: a local-matter rule.
         var isLocal: Bool
     }
@@ -99,7 +99,7 @@ public struct RoutingTable: Sendable {
     }
 
     private struct Alias: Sendable {
-        var text: [Character]
+        var scalars: [Unicode.Scalar]
         var region: String
     }
 
@@ -123,7 +123,7 @@ public struct RoutingTable: Sendable {
         var subRules: [String: [Rule]] = [:]
         for record in reference.routingRules {
             let keywords = record.keywords.map { keyword in
-                (text: keyword, parts: keyword.split(separator: "+").map { RoutingTable.squeezed(String($0)) }.filter { !$0.isEmpty })
+                (text: keyword, parts: keyword.split(separator: "+").map { Array(RoutingTable.squeezed(String($0)).utf8) }.filter { !$0.isEmpty })
             }.filter { !$0.parts.isEmpty }
             let rank = record.regionCode.flatMap { regions[$0] }.flatMap { RegionRecord.rank(of: $0.level) }
             let rule = Rule(record: record, keywords: keywords, isLocal: (rank ?? 0) >= RegionRecord.rank(of: "township")!)
@@ -134,11 +134,11 @@ public struct RoutingTable: Sendable {
 
         var aliases: [Alias] = []
         for region in reference.regions {
-            aliases.append(Alias(text: Array(region.name), region: region.code))
+            aliases.append(Alias(scalars: Array(region.name.unicodeScalars), region: region.code))
             if region.level == "township" || region.level == "street" {
                 for suffix in ["街道", "镇", "乡"] where region.name.hasSuffix(suffix) {
                     let stem = String(region.name.dropLast(suffix.count))
-                    if stem.count >= 2 { aliases.append(Alias(text: Array(stem), region: region.code)) }
+                    if stem.count >= 2 { aliases.append(Alias(scalars: Array(stem.unicodeScalars), region: region.code)) }
                     break
                 }
             }
@@ -201,13 +201,15 @@ public struct RoutingTable: Sendable {
 
     /// The most specific place named in `address`, strictly inside `scope` (anywhere when nil).
     private func place(in address: String, within scope: String?) -> String? {
-        let text = Array(address)
+        // Unicode scalars, not Characters: comparing scalars is an integer comparison, and place
+        // names are plain CJK, where the two agree.
+        let text = Array(address.unicodeScalars)
         // Every occurrence of every alias, as (start, length, region).
         var occurrences: [(start: Int, length: Int, region: String)] = []
         for alias in aliases where scope == nil || isWithin(alias.region, scope!) {
-            let n = alias.text.count
+            let n = alias.scalars.count
             guard n > 0, n <= text.count else { continue }
-            for start in 0...(text.count - n) where text[start..<(start + n)].elementsEqual(alias.text) {
+            for start in 0...(text.count - n) where text[start..<(start + n)].elementsEqual(alias.scalars) {
                 occurrences.append((start, n, alias.region))
             }
         }
@@ -255,7 +257,7 @@ public struct RoutingTable: Sendable {
             var current = regions[place]?.parentCode
             while let code = current, chain.insert(code).inserted { current = regions[code]?.parentCode }
         }
-        let text = Self.squeezed(input.title + "\n" + input.content)
+        let text = SearchableText(Self.squeezed(input.title + "\n" + input.content))
 
         func hits(_ rule: Rule) -> [String] {
             rule.keywords.compactMap { keyword in
