@@ -286,7 +286,8 @@ public struct IntakeHandler: MessageHandler {
     /// when. Candidates are the most recent orders of the place that name the same lexicon matter
     /// (or, for a text naming none, that name none), confirmed one by one with
     /// `Fingerprint.isSameMatter`, newest first: the first that already belongs to a cluster
-    /// decides. Membership lives in `cluster_members`, so earlier orders are never locked.
+    /// decides. Membership lives in `cluster_members`, so earlier orders are never locked, and
+    /// `clusters` has a row only once a cluster is supervised.
     func joinCluster(_ request: IntakeRequest, matter: Fingerprint.Matter, orderId: UUID, place: String?, topics: [String],
                      on tx: PostgresConnection, now: Date) throws -> ClusterMembership? {
         guard let place, let phone = request.phone?.digits else { return nil }
@@ -315,18 +316,11 @@ public struct IntakeHandler: MessageHandler {
         guard existing != nil || !alone.isEmpty else { return nil }
         // Newest first: a new cluster is keyed by its earliest order.
         let key = existing ?? alone.last!.id
-        if existing == nil {
-            try tx.execute("""
-                INSERT INTO clusters (key, locality_code, first_order, citizens, updated_at)
-                VALUES (\(key), \(place), \(UUID(uuidString: key)!), 0, \(now))
-                ON CONFLICT (key) DO NOTHING
-                """)
-        }
+        // Plain inserts, no unique key: a lane never waits here for another lane's batch (0006).
         let members = alone + [(orderId.uuidString, phone)]
         try tx.execute("""
             INSERT INTO cluster_members (key, order_id, phone_pii)
             SELECT \(key), o::uuid, NULLIF(p, '') FROM unnest(\(members.map(\.id))::text[], \(members.map { $0.phone ?? "" })::text[]) AS t(o, p)
-            ON CONFLICT DO NOTHING
             """)
         // Read without a lock: a busy cluster must not serialise the lanes that join it.
         let supervisedAt = try tx.query("SELECT supervised_at FROM clusters WHERE key = \(key)").first?.decode("supervised_at", as: Date?.self)
@@ -338,11 +332,16 @@ public struct IntakeHandler: MessageHandler {
                                              WHERE key = \(key) AND phone_pii IS NOT NULL LIMIT \(threshold)) p
             """).first!.decode("n", as: Int64.self))
         guard citizens >= threshold else { return ClusterMembership(key: key, citizens: citizens, supervise: false) }
-        // The order that tips the cluster raises supervision on it, once (the row lock is taken only here).
-        let tipped = try tx.execute("""
-            UPDATE clusters SET supervised_at = \(now), citizens = \(citizens), updated_at = \(now)
-            WHERE key = \(key) AND supervised_at IS NULL
-            """) == 1
+        // The order that tips the cluster raises supervision on it, once: the cluster's row is
+        // written now (two lanes tipping the same cluster at once meet here, once per cluster).
+        let tipped = try tx.query("""
+            INSERT INTO clusters (key, locality_code, first_order, citizens, supervised_at, updated_at)
+            VALUES (\(key), \(place), \(UUID(uuidString: key)!), \(citizens), \(now), \(now))
+            ON CONFLICT (key) DO UPDATE SET supervised_at = EXCLUDED.supervised_at, citizens = EXCLUDED.citizens,
+                                            updated_at = EXCLUDED.updated_at
+            WHERE clusters.supervised_at IS NULL
+            RETURNING key
+            """).first != nil
         return ClusterMembership(key: key, citizens: citizens, supervise: true, announce: tipped)
     }
 }
