@@ -275,6 +275,10 @@ public struct IntakeHandler: MessageHandler {
         var announce = false
     }
 
+    /// The first key of the advisory locks taken when a cluster tips (the second is the hash of
+    /// the cluster's key); an arbitrary constant of ours.
+    static let tippingLockSpace: Int32 = 12_345_006
+
     /// How many recent orders of the same place and matter a new order is compared with.
     public static let clusterCandidates = 20
     /// How many of the newest orders of the place are looked at for those candidates.
@@ -333,7 +337,12 @@ public struct IntakeHandler: MessageHandler {
             """).first!.decode("n", as: Int64.self))
         guard citizens >= threshold else { return ClusterMembership(key: key, citizens: citizens, supervise: false) }
         // The order that tips the cluster raises supervision on it, once: the cluster's row is
-        // written now (two lanes tipping the same cluster at once meet here, once per cluster).
+        // written now. Two lanes may tip the same cluster at once; the one that does not get the
+        // (transaction-scoped) advisory lock leaves the writing to the other instead of waiting
+        // for its batch to commit: its own order is supervised all the same.
+        let free = try tx.query("SELECT pg_try_advisory_xact_lock(\(Self.tippingLockSpace), hashtext(\(key))) AS free")
+            .first!.decode("free", as: Bool.self)
+        guard free else { return ClusterMembership(key: key, citizens: citizens, supervise: true) }
         let tipped = try tx.query("""
             INSERT INTO clusters (key, locality_code, first_order, citizens, supervised_at, updated_at)
             VALUES (\(key), \(place), \(UUID(uuidString: key)!), \(citizens), \(now), \(now))
