@@ -8,11 +8,13 @@ import PostgresClient
 /// One consumer lane: a thread of its own that owns one AMQP connection and one PostgreSQL
 /// connection for its whole life.
 ///
-/// Each turn it takes up to `prefetch` deliveries and, in **one transaction**, records each message
-/// id in the inbox (a duplicate does nothing), applies the handler inside a savepoint (so one
-/// failing message does not undo its batch-mates), and records parked messages; it commits once,
-/// publishes retry and parking copies with confirms, then acknowledges the batch with one
-/// multiple-ack. A crash anywhere before the ack redelivers the batch, and the inbox absorbs it.
+/// Each turn it takes up to `prefetch` deliveries and, in **one transaction**, records the batch's
+/// message ids in the inbox (a duplicate does nothing), applies the handler to each new message,
+/// and records parked messages; it commits once, publishes retry and parking copies with confirms,
+/// then acknowledges the batch with one multiple-ack. A crash anywhere before the ack redelivers
+/// the batch, and the inbox absorbs it. When a handler throws, the transaction is rolled back and
+/// the batch applied again with a savepoint per message, so one failing message does not undo its
+/// batch-mates (the common case pays for no savepoints).
 ///
 /// The database or the broker being down is not a message failure: the lane holds its batch,
 /// reconnects, and tries again without burning retries.
@@ -177,16 +179,26 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
     /// unreachable, servicing the broker connection meanwhile.
     private func commit(_ items: inout [Item]) throws {
         var attempt = 0
+        var oneByOne = false
         while true {
             var working = items
             let started = ContinuousClock.now
             do {
                 try database.withTransaction { tx in
-                    try self.apply(&working, in: tx)
+                    if oneByOne {
+                        try self.apply(&working, in: tx)
+                    } else {
+                        try self.applyTogether(&working, in: tx)
+                    }
                 }
                 metrics.committed(ContinuousClock.now - started)
                 items = working
                 return
+            } catch let failed as MessageFailedInBatch {
+                // Rolled back: go again one message at a time, so the failure is that message's alone.
+                logger.info("a message failed in its batch; applying the batch one message at a time", metadata: [
+                    "hotline.message.id": "\(failed.messageId)", "hotline.batch": "\(items.count)"])
+                oneByOne = true
             } catch let error where isConnectionFailure(error) {
                 attempt += 1
                 metrics.reconnected(server: "postgres")
@@ -211,6 +223,65 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
         }
     }
 
+    /// Thrown by the batch-at-once pass when a handler fails: the transaction is rolled back and
+    /// the batch is applied again one message at a time.
+    private struct MessageFailedInBatch: Error {
+        var messageId: String
+    }
+
+    /// The usual pass: the batch's inbox records in one statement, then every handler in the
+    /// transaction without savepoints (two round trips fewer per message). When any handler throws
+    /// (bad input, a bug, a conflict), nothing of the batch is kept and `apply` runs it again with a
+    /// savepoint per message, which gives that message its own outcome.
+    private func applyTogether(_ items: inout [Item], in tx: PostgresConnection) throws {
+        let consumer = configuration.consumer
+        let now = clock.now()
+        var fresh = try Inbox.record(consumer: consumer, messageIds: items.compactMap(\.message?.messageId), on: tx)
+        for index in items.indices {
+            guard let message = items[index].message else {
+                guard case .park(let reason)? = items[index].outcome else { continue }
+                do {
+                    try handler.handleUnreadable(items[index].delivery, messageId: items[index].delivery.properties.messageId.flatMap { $0.isEmpty ? nil : $0 },
+                                                 reason: reason, context: HandlerContext(connection: tx, consumer: consumer, now: now, logger: logger))
+                } catch let error where isConnectionFailure(error) {
+                    throw error
+                } catch {
+                    throw MessageFailedInBatch(messageId: items[index].delivery.properties.messageId ?? "-")
+                }
+                continue
+            }
+            // The same id twice in one batch: the first applies, the second is a duplicate.
+            guard fresh.remove(message.messageId) != nil else {
+                items[index].outcome = .duplicate
+                continue
+            }
+            do {
+                items[index].outcome = try handle(message, in: tx, now: now)
+            } catch let error where isConnectionFailure(error) {
+                throw error
+            } catch {
+                throw MessageFailedInBatch(messageId: message.messageId)
+            }
+        }
+        try recordParked(items, in: tx)
+    }
+
+    /// Runs the handler on one message; its outcome when it does not throw.
+    private func handle(_ message: IncomingMessage, in tx: PostgresConnection, now: Date) throws -> Outcome {
+        let started = ContinuousClock.now
+        var messageLogger = logger
+        messageLogger[metadataKey: "hotline.message.id"] = "\(message.messageId)"
+        if let workOrder = message.header.workOrderId {
+            messageLogger[metadataKey: "hotline.work_order.id"] = "\(workOrder)"
+        }
+        let context = HandlerContext(connection: tx, consumer: configuration.consumer, now: now, logger: messageLogger)
+        try handler.handle(message, context: context)
+        metrics.handled(ContinuousClock.now - started)
+        return context.parkReason.map { .park(reason: $0) } ?? .applied
+    }
+
+    /// One message at a time, each in a savepoint, so one failing message does not undo its
+    /// batch-mates: the pass after a failure in `applyTogether`.
     private func apply(_ items: inout [Item], in tx: PostgresConnection) throws {
         let consumer = configuration.consumer
         let now = clock.now()
@@ -226,17 +297,9 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
                     items[index].outcome = .duplicate
                     continue
                 }
-                let started = ContinuousClock.now
-                var messageLogger = logger
-                messageLogger[metadataKey: "hotline.message.id"] = "\(message.messageId)"
-                if let workOrder = message.header.workOrderId {
-                    messageLogger[metadataKey: "hotline.work_order.id"] = "\(workOrder)"
-                }
-                let context = HandlerContext(connection: tx, consumer: consumer, now: now, logger: messageLogger)
-                try handler.handle(message, context: context)
-                metrics.handled(ContinuousClock.now - started)
+                let outcome = try handle(message, in: tx, now: now)
                 try tx.execute("RELEASE SAVEPOINT hotline_message")
-                items[index].outcome = context.parkReason.map { .park(reason: $0) } ?? .applied
+                items[index].outcome = outcome
             } catch let error where isConnectionFailure(error) {
                 throw error
             } catch let invalid as InvalidMessage {
@@ -250,7 +313,12 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
                     "hotline.error": "\(String(describing: error).prefix(300))"])
             }
         }
-        // Every message parked from this batch gets its row in the same transaction.
+        try recordParked(items, in: tx)
+    }
+
+    /// Every message parked from this batch gets its row in the same transaction.
+    private func recordParked(_ items: [Item], in tx: PostgresConnection) throws {
+        let consumer = configuration.consumer
         for item in items {
             guard case .park(let reason)? = item.outcome else { continue }
             try ParkedMessages.record(

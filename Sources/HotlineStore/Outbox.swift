@@ -120,6 +120,17 @@ public enum Inbox {
             """) == 1
     }
 
+    /// Records every id of `messageIds` for `consumer` in one statement; returns those that were
+    /// new (an id listed twice is new once).
+    public static func record(consumer: String, messageIds: [String], on connection: PostgresConnection) throws -> Set<String> {
+        guard !messageIds.isEmpty else { return [] }
+        return Set(try connection.query("""
+            INSERT INTO inbox (consumer, message_id) SELECT \(consumer), unnest(\(messageIds)::text[])
+            ON CONFLICT DO NOTHING
+            RETURNING message_id
+            """).map { try $0.decode("message_id", as: String.self) })
+    }
+
     @discardableResult
     public static func prune(olderThan retention: Duration, limit: Int = 10_000, on connection: PostgresConnection) throws -> Int {
         let seconds = Double(retention.components.seconds)
