@@ -241,8 +241,7 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
             guard let message = items[index].message else {
                 guard case .park(let reason)? = items[index].outcome else { continue }
                 do {
-                    try handler.handleUnreadable(items[index].delivery, messageId: items[index].delivery.properties.messageId.flatMap { $0.isEmpty ? nil : $0 },
-                                                 reason: reason, context: HandlerContext(connection: tx, consumer: consumer, now: now, logger: logger))
+                    try passUnreadable(items[index].delivery, reason: reason, in: tx, now: now)
                 } catch let error where isConnectionFailure(error) {
                     throw error
                 } catch {
@@ -331,11 +330,9 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
     /// Lets the handler store and answer a body that is not an envelope; a failure there is logged
     /// and the message is parked all the same.
     private func handleUnreadable(_ delivery: Delivery, reason: String, in tx: PostgresConnection, now: Date) throws {
-        let messageId = delivery.properties.messageId.flatMap { $0.isEmpty ? nil : $0 }
         try tx.execute("SAVEPOINT hotline_message")
         do {
-            try handler.handleUnreadable(delivery, messageId: messageId, reason: reason,
-                                         context: HandlerContext(connection: tx, consumer: configuration.consumer, now: now, logger: logger))
+            try passUnreadable(delivery, reason: reason, in: tx, now: now)
             try tx.execute("RELEASE SAVEPOINT hotline_message")
         } catch let error where isConnectionFailure(error) {
             throw error
@@ -343,6 +340,13 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
             try tx.execute("ROLLBACK TO SAVEPOINT hotline_message")
             logger.error("could not record an unreadable message", metadata: ["hotline.error": "\(String(describing: error).prefix(300))"])
         }
+    }
+
+    /// Hands a body that is not an envelope to the handler (both passes).
+    private func passUnreadable(_ delivery: Delivery, reason: String, in tx: PostgresConnection, now: Date) throws {
+        let messageId = delivery.properties.messageId.flatMap { $0.isEmpty ? nil : $0 }
+        try handler.handleUnreadable(delivery, messageId: messageId, reason: reason,
+                                     context: HandlerContext(connection: tx, consumer: configuration.consumer, now: now, logger: logger))
     }
 
     private func failureOutcome(for message: IncomingMessage, error: String) -> Outcome {
