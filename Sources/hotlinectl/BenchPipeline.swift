@@ -395,22 +395,13 @@ final class PipelineBench {
         let complete = try waitForDispatch(run, db: db, children: children, label: label)
 
         // Figures.
-        // Routed: dispatched to a lead unit, or handed to the office for manual dispatch (routing
-        // decided that no rule is confident; its time is when the order was marked so).
-        let routed: SQL = """
-            SELECT w.received_at, l.dispatched_at IS NOT NULL AS dispatched,
-                   coalesce(l.dispatched_at, CASE WHEN w.manual_dispatch_reason IS NOT NULL THEN w.updated_at END) AS routed_at
-            FROM work_orders w
-            LEFT JOIN (SELECT work_order_id, min(dispatched_at) AS dispatched_at FROM assignments
-                       WHERE role = 'lead' GROUP BY work_order_id) l ON l.work_order_id = w.id
-            """
         let latencies = try db.query("SELECT (EXTRACT(EPOCH FROM r.routed_at - r.received_at) * 1000)::float8 AS ms FROM ("
-                                     + routed + ") r WHERE r.routed_at IS NOT NULL").map { try $0.decode("ms", as: Double.self) }.sorted()
+                                     + Self.routed + ") r WHERE r.routed_at IS NOT NULL").map { try $0.decode("ms", as: Double.self) }.sorted()
         let totals = try db.query("""
             SELECT (EXTRACT(EPOCH FROM max(r.routed_at) - min(r.received_at)))::float8 AS seconds,
                    count(*) FILTER (WHERE r.dispatched)::int8 AS dispatched
             FROM (
-            """ + routed + ") r WHERE r.routed_at IS NOT NULL").first
+            """ + Self.routed + ") r WHERE r.routed_at IS NOT NULL").first
         let span = try totals?.decode("seconds", as: Double?.self) ?? nil
         let dispatched = try totals?.decode("dispatched", as: Int.self) ?? 0
         let seconds = span ?? 0
@@ -468,6 +459,17 @@ final class PipelineBench {
         }
     }
 
+    /// Each order with when it was routed: dispatched to a lead unit, or handed to the office for
+    /// manual dispatch (routing decided that no rule is confident; its time is when the order was
+    /// marked so). NULL `routed_at`: not yet. The progress poll and the figures both count this.
+    static let routed: SQL = """
+        SELECT w.received_at, l.dispatched_at IS NOT NULL AS dispatched,
+               coalesce(l.dispatched_at, CASE WHEN w.manual_dispatch_reason IS NOT NULL THEN w.updated_at END) AS routed_at
+        FROM work_orders w
+        LEFT JOIN (SELECT work_order_id, min(dispatched_at) AS dispatched_at FROM assignments
+                   WHERE role = 'lead' GROUP BY work_order_id) l ON l.work_order_id = w.id
+        """
+
     /// Polls until `run.count` orders are routed: have a lead assignment, or wait at the office
     /// for manual dispatch. False when it gave up (time limit,
     /// or nothing moved for the stall time); then what is stuck has been printed.
@@ -480,9 +482,8 @@ final class PipelineBench {
         while true {
             let row = try db.query("""
                 SELECT (SELECT count(*) FROM work_orders)::int8 AS orders,
-                       ((SELECT count(DISTINCT work_order_id) FROM assignments WHERE role = 'lead')
-                        + (SELECT count(*) FROM work_orders WHERE manual_dispatch_reason IS NOT NULL))::int8 AS dispatched
-                """).first
+                       (SELECT count(*) FROM (
+                """ + Self.routed + ") r WHERE r.routed_at IS NOT NULL)::int8 AS dispatched").first
             let now = (orders: try row?.decode("orders", as: Int.self) ?? 0, dispatched: try row?.decode("dispatched", as: Int.self) ?? 0)
             if now.dispatched >= run.count { return true }
             if now != last {
