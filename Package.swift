@@ -5,6 +5,9 @@
 // Modules, one sentence each:
 // - CLibPQ / CRabbitMQ: system-library shims over libpq and rabbitmq-c; nothing else imports them
 //   except the two client modules.
+// - BlockingIO: what both clients and the runtime share beneath them: `DedicatedThread` (the one
+//   way to run work on a thread of its own), `ReconnectPolicy.retry` (the one reconnect with
+//   backoff) and `StopFlag`.
 // - PostgresClient: a thread-owned PostgreSQL connection (libpq), typed rows, transactions,
 //   LISTEN/NOTIFY, reconnect, a small pool.
 // - AMQPClient: a thread-owned AMQP 0-9-1 connection (rabbitmq-c): topology, confirmed publishing,
@@ -16,8 +19,12 @@
 // - HotlineStore: the system of record's schema (SQL migrations) and the tables every worker
 //   shares: work orders and their transitions, outbox, inbox, parked messages, reference data
 //   (gazetteer, units, routing rules, knowledge base, and the demo county).
-// - HotlineRuntime: what every worker process shares: configuration, JSON logs with masked
-//   personal data, consumer lanes, the outbox relay, metrics and the health endpoint.
+// - HotlineRuntime: what every worker process shares. A worker is a `WorkerApplication`: a list
+//   of services in one ServiceGroup — the migrations first, the outbox relay, consumer lanes,
+//   the worker's own loops (`ThreadService`: a `ThreadLoop` on a thread of its own) and the HTTP
+//   endpoint with `/healthz` `/readyz` `/metrics` and the worker's routes; configuration, JSON
+//   logs that mask personal data in one place, and `SafeError` for whatever error leaves the
+//   process.
 // - HotlineIntake: the intake worker's logic: validating and normalising submissions, scope
 //   rules, repeats and clusters, creating work orders.
 // - HotlineRouting: the routing worker's logic: choosing lead and co-units (rules, locality first,
@@ -63,15 +70,21 @@ let package = Package(
             providers: [.apt(["librabbitmq-dev"])]
         ),
 
+        // Threads that own blocking connections, and their reconnect backoff
+        .target(
+            name: "BlockingIO",
+            swiftSettings: swiftSettings
+        ),
+
         // Clients
         .target(
             name: "PostgresClient",
-            dependencies: ["CLibPQ"],
+            dependencies: ["CLibPQ", "BlockingIO"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "AMQPClient",
-            dependencies: ["CRabbitMQ"],
+            dependencies: ["CRabbitMQ", "BlockingIO"],
             swiftSettings: swiftSettings
         ),
 
@@ -135,7 +148,11 @@ let package = Package(
         .executableTarget(name: "hotline-sms-reply", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-scoring", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         // A worker for the runtime's fault tests (not part of the fleet)
-        .executableTarget(name: "hotline-probe", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-probe", dependencies: [
+            "HotlineRuntime",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
         .executableTarget(
             name: "hotlinectl",
             dependencies: [

@@ -1,45 +1,5 @@
+import BlockingIO
 import Foundation
-
-/// How `RecoveringAMQPConnection` waits between reconnection attempts: exponential backoff with
-/// jitter, bounded, and a deadline after which it gives up.
-public struct ReconnectPolicy: Sendable, Equatable {
-    public var initialDelay: Duration
-    public var maxDelay: Duration
-    public var multiplier: Double
-    /// Each delay is scaled by a random factor in `1 - jitter ... 1 + jitter`.
-    public var jitter: Double
-    /// Give up when an outage lasts longer than this (nil: only the cancellation flag stops it).
-    public var giveUpAfter: Duration?
-
-    public init(initialDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(10),
-                multiplier: Double = 2, jitter: Double = 0.25, giveUpAfter: Duration? = .seconds(300)) {
-        self.initialDelay = initialDelay
-        self.maxDelay = maxDelay
-        self.multiplier = multiplier
-        self.jitter = jitter
-        self.giveUpAfter = giveUpAfter
-    }
-
-    /// The delay before attempt `attempt` (1-based) given a random number in 0...1. Pure.
-    public func delay(beforeAttempt attempt: Int, random: Double) -> Duration {
-        let base = initialDelay * pow(multiplier, Double(max(attempt - 1, 0)))
-        let bounded = min(base, maxDelay)
-        let factor = 1 + jitter * (2 * min(max(random, 0), 1) - 1)
-        return bounded * max(factor, 0)
-    }
-}
-
-/// A flag another thread can raise to stop a recovering connection's reconnection loop.
-public final class RecoveryCancellation: @unchecked Sendable {
-    // @unchecked Sendable: the only state is a Bool guarded by `lock`.
-    private let lock = NSLock()
-    private var cancelled = false
-
-    public init() {}
-
-    public func cancel() { lock.withLock { cancelled = true } }
-    public var isCancelled: Bool { lock.withLock { cancelled } }
-}
 
 /// What a recovering connection went through; delivered on the owning thread.
 public enum RecoveryEvent: Sendable {
@@ -65,7 +25,7 @@ public final class RecoveringAMQPConnection {
     public let url: String
     public let connectionName: String
     public let policy: ReconnectPolicy
-    public let cancellation: RecoveryCancellation
+    public let cancellation: StopFlag
     private let setup: (AMQPConnection) throws -> Void
     private let onEvent: (RecoveryEvent) -> Void
 
@@ -83,7 +43,7 @@ public final class RecoveringAMQPConnection {
 
     /// Connects (retrying under `policy` like a recovery) and runs `setup`.
     public init(url: String, connectionName: String = "hotline", policy: ReconnectPolicy = ReconnectPolicy(),
-                cancellation: RecoveryCancellation = RecoveryCancellation(),
+                cancellation: StopFlag = StopFlag(),
                 onEvent: @escaping (RecoveryEvent) -> Void = { _ in },
                 setup: @escaping (AMQPConnection) throws -> Void) throws {
         _ = try AMQPURL(url)
@@ -188,12 +148,12 @@ public final class RecoveringAMQPConnection {
     }
 
     private func connectWithRetry() throws -> AMQPConnection {
-        let started = ContinuousClock.now
-        var attempt = 0
-        while true {
-            attempt += 1
-            if cancellation.isCancelled { throw AMQPError(.recoveryAbandoned, operation: "reconnect") }
-            do {
+        do {
+            return try policy.retry(stop: cancellation, onFailure: { attempt, error, delay in
+                failedAttempts += 1
+                onEvent(.attemptFailed(attempt: attempt, error: error, nextDelay: delay))
+            }) {
+                if cancellation.isRaised { throw AMQPError(.recoveryAbandoned, operation: "reconnect") }
                 let connection = try AMQPConnection(url: url, connectionName: connectionName)
                 do {
                     try setup(connection)
@@ -202,28 +162,9 @@ public final class RecoveringAMQPConnection {
                     throw error
                 }
                 return connection
-            } catch {
-                failedAttempts += 1
-                let delay = policy.delay(beforeAttempt: attempt + 1, random: Double.random(in: 0...1))
-                onEvent(.attemptFailed(attempt: attempt, error: error, nextDelay: delay))
-                if let limit = policy.giveUpAfter, ContinuousClock.now + delay - started > limit {
-                    throw AMQPError(.recoveryAbandoned, operation: "reconnect")
-                }
-                try sleep(delay)
             }
+        } catch {
+            throw AMQPError(.recoveryAbandoned, operation: "reconnect")
         }
-    }
-
-    /// Sleeps in short slices so that a cancellation is noticed promptly.
-    private func sleep(_ delay: Duration) throws {
-        let until = ContinuousClock.now + delay
-        while ContinuousClock.now < until {
-            if cancellation.isCancelled { throw AMQPError(.recoveryAbandoned, operation: "reconnect") }
-            Thread.sleep(forTimeInterval: min(0.1, Self.seconds(until - .now)))
-        }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -12,8 +12,9 @@ public enum Topology {
     /// Parking: key `<queue>`, bound to `<queue>.dead`.
     public static let deadExchange = "hotline.dead"
 
-    /// The consumers (queues) of the fleet's workers; deadline-watch reads timers, not a queue.
-    public static let consumers = ["intake", "routing", "sms-reply", "scoring"]
+    /// The consumers (queues) of the fleet's workers. deadline-watch claims timers and scoring is a
+    /// batch over the system of record: neither consumes a queue.
+    public static let consumers = ["intake", "routing", "sms-reply"]
 
     /// What each worker's queue is fed from (its bindings).
     public static let subscriptions: [String: [(exchange: String, routingKey: String)]] = [

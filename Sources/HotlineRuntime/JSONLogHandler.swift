@@ -2,7 +2,12 @@ import Foundation
 import Logging
 
 /// Writes one JSON object per line to standard error: time, level, label, message and metadata
-/// (dotted keys such as `hotline.work_order.id`). Callers mask personal data before logging it.
+/// (dotted keys such as `hotline.work_order.id`).
+///
+/// Personal data is masked here, in one place, so no call site has to remember: a metadata value
+/// under a personal key (`….phone`, `….name`, `….text`, `…_pii`) by its kind (`138****1234`,
+/// `张**`, `<12 chars>`), and anything that looks like a phone number in every other value and in
+/// the message itself.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
@@ -18,14 +23,24 @@ public struct JSONLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        var fields: [String: Logger.Metadata.Value] = merged
+        var fields: [String: Logger.Metadata.Value] = [:]
+        for (key, value) in merged { fields[key] = Self.masked(value, key: key) }
         fields["ts"] = .string(Date().formatted(Self.timestamp))
         fields["level"] = .string(event.level.rawValue)
         fields["logger"] = .string(label)
-        fields["msg"] = .string(event.message.description)
+        fields["msg"] = .string(Masking.scrub(event.message.description))
         var line = Self.object(fields)
         line.append("\n")
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    static func masked(_ value: Logger.Metadata.Value, key: String) -> Logger.Metadata.Value {
+        switch value {
+        case .string(let text): .string(Masking.metadataValue(key: key, text))
+        case .stringConvertible(let convertible): .string(Masking.metadataValue(key: key, convertible.description))
+        case .array(let values): .array(values.map { masked($0, key: key) })
+        case .dictionary(let values): .dictionary(Dictionary(uniqueKeysWithValues: values.map { ($0.key, masked($0.value, key: "\(key).\($0.key)")) }))
+        }
     }
 
     private static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)

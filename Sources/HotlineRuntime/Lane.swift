@@ -18,9 +18,9 @@ import PostgresClient
 ///
 /// The database or the broker being down is not a message failure: the lane holds its batch,
 /// reconnects, and tries again without burning retries.
-public final class Lane: ThreadOwner, @unchecked Sendable {
-    // @unchecked Sendable: the connections are created and touched only by the lane's own thread;
-    // the stop flag lives in `StoppableThread`, under its lock.
+public final class Lane: ThreadLoop, @unchecked Sendable {
+    // @unchecked Sendable: the connections and the stop flag's reference are set and touched only
+    // by the lane's own thread (`run(until:)`); the rest is immutable after init.
 
     public struct Configuration: Sendable {
         public var worker: String
@@ -61,9 +61,8 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
     private let handler: any MessageHandler
     private let clock: any HotlineClock
     private let metrics: RuntimeMetrics
-    let logger: Logger
-    let thread: StoppableThread
-
+    public let logger: Logger
+    public var name: String { configuration.name }
 
     /// Connected to both servers and consuming (feeds `/readyz`); lane thread only.
     private var ready = false {
@@ -72,6 +71,7 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
 
     private var amqp: RecoveringAMQPConnection!
     private var database: PostgresConnection!
+    private var stop = StopFlag()
 
     public init(configuration: Configuration, handler: any MessageHandler, clock: any HotlineClock = SystemClock(),
                 metrics: RuntimeMetrics) {
@@ -79,27 +79,24 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
         self.handler = handler
         self.clock = clock
         self.metrics = metrics
-        self.thread = StoppableThread(name: configuration.name)
         var logger = Logger(label: configuration.worker)
         logger[metadataKey: "hotline.lane"] = "\(configuration.index)"
         logger[metadataKey: "hotline.consumer"] = "\(configuration.consumer)"
         self.logger = logger
     }
 
-    // MARK: - Life cycle (any thread)
-
-
     // MARK: - The loop (lane thread)
 
-    func runLoop() throws {
+    public func run(until stop: StopFlag) throws {
+        self.stop = stop
         logger.info("lane starting")
         database = try connectPostgres(url: configuration.databaseURL, name: configuration.name,
-                                       policy: configuration.reconnectPolicy, logger: logger) { self.isStopRequested }
+                                       policy: configuration.reconnectPolicy, logger: logger, stop: stop)
         let topology = configuration.topology
         let prefetch = UInt16(clamping: configuration.prefetch)
         amqp = try RecoveringAMQPConnection(
             url: configuration.amqpURL, connectionName: configuration.name, policy: configuration.reconnectPolicy,
-            cancellation: thread.cancellation,
+            cancellation: stop,
             onEvent: brokerEvents(logger: logger, metrics: metrics) { [unowned self] up in self.ready = up },
             setup: { connection in
                 try TopologyDeclarer.declare(topology, on: connection)
@@ -114,7 +111,7 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
         ready = true
         defer { ready = false }
         logger.info("lane consuming")
-        while !isStopRequested {
+        while !stop.isRaised {
             let batch = try collectBatch()
             if batch.isEmpty { continue }
             try process(batch)
@@ -167,7 +164,7 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
         do {
             header = try Contracts.header(of: delivery.body)
         } catch {
-            return Item(delivery: delivery, message: nil, outcome: .park(reason: "unreadable envelope: \(error)"))
+            return Item(delivery: delivery, message: nil, outcome: .park(reason: "unreadable envelope: \(SafeErrors.describe(error))"))
         }
         let messageId = delivery.properties.messageId.flatMap { $0.isEmpty ? nil : $0 } ?? header.id.uuidString
         let attempt = delivery.properties.headers[Header.attempt]?.intValue.map { Int($0) } ?? 0
@@ -175,10 +172,25 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
         return Item(delivery: delivery, message: message, outcome: nil)
     }
 
-    /// The batch transaction. Retries the whole transaction (with backoff) while the database is
-    /// unreachable, servicing the broker connection meanwhile.
+    /// The batch transaction. While the database is unreachable the lane holds its batch and
+    /// tries again under its reconnect policy, servicing the broker connection meanwhile; a stop
+    /// request then ends the lane with the batch unacked (the broker redelivers it to whichever
+    /// lane runs next).
     private func commit(_ items: inout [Item]) throws {
-        var attempt = 0
+        items = try configuration.reconnectPolicy.retry(stop: stop, onFailure: { _, error, delay in
+            metrics.reconnected(server: "postgres")
+            logger.warning("database unavailable; holding the batch", metadata: [
+                "hotline.error": "\(SafeErrors.describe(error))", "hotline.batch": "\(items.count)", "hotline.retry_in": "\(delay)"])
+        }, wait: { delay in
+            if self.stop.isRaised { return }
+            try self.waitServicingBroker(delay)
+        }) { [items] in
+            try commitOnce(items)
+        }
+    }
+
+    /// One try at the batch transaction; throws only when the database connection failed.
+    private func commitOnce(_ items: [Item]) throws -> [Item] {
         var oneByOne = false
         while true {
             var working = items
@@ -192,33 +204,23 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
                     }
                 }
                 metrics.committed(ContinuousClock.now - started)
-                items = working
-                return
+                return working
             } catch let failed as MessageFailedInBatch {
                 // Rolled back: go again one message at a time, so the failure is that message's alone.
                 logger.info("a message failed in its batch; applying the batch one message at a time", metadata: [
                     "hotline.message.id": "\(failed.messageId)", "hotline.batch": "\(items.count)"])
                 oneByOne = true
             } catch let error where isConnectionFailure(error) {
-                attempt += 1
-                metrics.reconnected(server: "postgres")
-                let delay = configuration.reconnectPolicy.delay(beforeAttempt: attempt, random: .random(in: 0...1))
-                logger.warning("database unavailable; holding the batch", metadata: [
-                    "hotline.error": "\(error)", "hotline.batch": "\(items.count)", "hotline.retry_in": "\(delay)"])
-                if isStopRequested {
-                    // Stopping while the database is down: the batch stays unacked and the broker
-                    // redelivers it to whichever lane runs next.
-                    throw error
-                }
-                try waitServicingBroker(delay)
+                throw error
             } catch {
                 // Not a message's fault that we can pin down (the commit itself failed): every
                 // message of the batch takes the retry path, so nothing is lost and nothing loops.
-                logger.error("batch transaction failed", metadata: ["hotline.error": "\(error)"])
-                for index in items.indices where items[index].message != nil {
-                    items[index].outcome = failureOutcome(for: items[index].message!, error: "\(error)")
+                logger.error("batch transaction failed", metadata: ["hotline.error": "\(SafeErrors.describe(error))"])
+                var failed = items
+                for index in failed.indices where failed[index].message != nil {
+                    failed[index].outcome = failureOutcome(for: failed[index].message!, error: error)
                 }
-                return
+                return failed
             }
         }
     }
@@ -306,10 +308,10 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
                 items[index].outcome = .park(reason: invalid.reason)
             } catch {
                 try tx.execute("ROLLBACK TO SAVEPOINT hotline_message")
-                items[index].outcome = failureOutcome(for: message, error: "\(error)")
+                items[index].outcome = failureOutcome(for: message, error: error)
                 logger.warning("handler failed", metadata: [
                     "hotline.message.id": "\(message.messageId)", "hotline.attempt": "\(message.attempt)",
-                    "hotline.error": "\(String(describing: error).prefix(300))"])
+                    "hotline.error": "\(SafeErrors.describe(error))"])
             }
         }
         try recordParked(items, in: tx)
@@ -338,7 +340,7 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
             throw error
         } catch {
             try tx.execute("ROLLBACK TO SAVEPOINT hotline_message")
-            logger.error("could not record an unreadable message", metadata: ["hotline.error": "\(String(describing: error).prefix(300))"])
+            logger.error("could not record an unreadable message", metadata: ["hotline.error": "\(SafeErrors.describe(error))"])
         }
     }
 
@@ -349,7 +351,10 @@ public final class Lane: ThreadOwner, @unchecked Sendable {
                                      context: HandlerContext(connection: tx, consumer: configuration.consumer, now: now, logger: logger))
     }
 
-    private func failureOutcome(for message: IncomingMessage, error: String) -> Outcome {
+    /// The retry tier or parking of a failed message; what is said of the error is safe by
+    /// construction (`SafeErrors.describe`), since it goes into a header and a row.
+    private func failureOutcome(for message: IncomingMessage, error failure: any Error) -> Outcome {
+        let error = SafeErrors.describe(failure)
         let tiers = configuration.topology.retryDelaysMilliseconds.count
         if message.attempt < tiers { return .retry(tier: message.attempt, error: error) }
         return .park(reason: "failed \(message.attempt + 1) times; last error: \(error.prefix(300))")

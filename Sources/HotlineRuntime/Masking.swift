@@ -34,4 +34,70 @@ public enum Masking {
         guard let colon = credentials.firstIndex(of: ":") else { return raw }
         return String(raw[..<colon]) + ":***" + String(raw[at...])
     }
+
+    /// Metadata keys that hold personal data, by their last part: `hotline.citizen.phone`,
+    /// `hotline.citizen.name`, `hotline.sms.text` (and any key ending in `_pii`, like the columns).
+    public static func metadataValue(key: String, _ value: String) -> String {
+        if key.hasSuffix(".phone") || key.hasSuffix("_phone") || key.hasSuffix("phone_pii") { return phone(value) }
+        if key.hasSuffix(".name") || key.hasSuffix("name_pii") { return name(value) }
+        if key.hasSuffix(".text") || key.hasSuffix(".content") || key.hasSuffix("_pii") { return text(value) }
+        return scrub(value)
+    }
+
+    /// Free text that is not supposed to hold personal data (a message, an error) with anything
+    /// that looks like a phone number masked all the same: a mobile number (11 digits from 1,
+    /// optionally after 86 or 0086, full-width digits too) or a landline (0 and 9 to 11 more
+    /// digits, with at most one `-` or space after the area code). Order numbers
+    /// (`12345-20261130-000123`) do not look like either.
+    public static func scrub(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            guard digitValue(scalars[index]) != nil, index == 0 || digitValue(scalars[index - 1]) == nil else {
+                out.append(scalars[index])
+                index += 1
+                continue
+            }
+            // A run of digits, allowing one separator after 3 or 4 digits (a landline's area code).
+            var end = index
+            var digits = ""
+            var separated = false
+            while end < scalars.count {
+                if let digit = digitValue(scalars[end]) {
+                    digits.append(Character(String(digit)))
+                    end += 1
+                } else if !separated, (scalars[end] == "-" || scalars[end] == " "), digits.hasPrefix("0"),
+                          digits.count == 3 || digits.count == 4, end + 1 < scalars.count, digitValue(scalars[end + 1]) != nil {
+                    separated = true
+                    end += 1
+                } else {
+                    break
+                }
+            }
+            if looksLikePhone(digits) {
+                out.append(contentsOf: phone(digits).unicodeScalars)
+            } else {
+                out.append(contentsOf: scalars[index..<end])
+            }
+            index = end
+        }
+        return String(out)
+    }
+
+    private static func looksLikePhone(_ digits: String) -> Bool {
+        var mobile = Substring(digits)
+        if mobile.count == 15, mobile.hasPrefix("0086") { mobile = mobile.dropFirst(4) }
+        if mobile.count == 13, mobile.hasPrefix("86") { mobile = mobile.dropFirst(2) }
+        if mobile.count == 11, mobile.hasPrefix("1") { return true }
+        return digits.hasPrefix("0") && (10...12).contains(digits.count)
+    }
+
+    private static func digitValue(_ scalar: Unicode.Scalar) -> Int? {
+        switch scalar.value {
+        case 0x30...0x39: Int(scalar.value - 0x30)
+        case 0xFF10...0xFF19: Int(scalar.value - 0xFF10)
+        default: nil
+        }
+    }
 }

@@ -12,9 +12,9 @@ import PostgresClient
 ///
 /// If the relay dies after publishing and before its commit, the rows are published again by the
 /// next claim: consumers' inboxes absorb the duplicates.
-public final class OutboxRelay: ThreadOwner, @unchecked Sendable {
-    // @unchecked Sendable: the connections are touched only by the relay's own thread; the stop
-    // flag is lock-protected.
+public final class OutboxRelay: ThreadLoop, @unchecked Sendable {
+    // @unchecked Sendable: the connections are set and touched only by the relay's own thread
+    // (`run(until:)`); the rest is immutable after init.
 
     public struct Configuration: Sendable {
         public var name: String
@@ -38,8 +38,8 @@ public final class OutboxRelay: ThreadOwner, @unchecked Sendable {
 
     public let configuration: Configuration
     private let metrics: RuntimeMetrics
-    let logger: Logger
-    let thread: StoppableThread
+    public let logger: Logger
+    public var name: String { configuration.name }
 
     private var database: PostgresConnection!
     private var amqp: RecoveringAMQPConnection!
@@ -47,19 +47,18 @@ public final class OutboxRelay: ThreadOwner, @unchecked Sendable {
     public init(configuration: Configuration, metrics: RuntimeMetrics) {
         self.configuration = configuration
         self.metrics = metrics
-        self.thread = StoppableThread(name: configuration.name)
         var logger = Logger(label: configuration.name)
         logger[metadataKey: "hotline.component"] = "outbox-relay"
         self.logger = logger
     }
 
 
-    func runLoop() throws {
+    public func run(until stop: StopFlag) throws {
         database = try connectPostgres(url: configuration.databaseURL, name: configuration.name,
-                                       policy: configuration.reconnectPolicy, logger: logger) { self.isStopRequested }
+                                       policy: configuration.reconnectPolicy, logger: logger, stop: stop)
         amqp = try RecoveringAMQPConnection(
             url: configuration.amqpURL, connectionName: configuration.name, policy: configuration.reconnectPolicy,
-            cancellation: thread.cancellation,
+            cancellation: stop,
             onEvent: brokerEvents(logger: logger, metrics: metrics) { [metrics] up in metrics.relayReady(up) },
             setup: { connection in try TopologyDeclarer.declareExchanges(on: connection) })
         defer {
@@ -70,7 +69,7 @@ public final class OutboxRelay: ThreadOwner, @unchecked Sendable {
         try database.listen("hotline_outbox")
         var lastMaintenance = ContinuousClock.now - configuration.maintenanceInterval
         logger.info("relay running")
-        while !isStopRequested {
+        while !stop.isRaised {
             let published: Int
             do {
                 published = try relayOnce()
@@ -78,7 +77,7 @@ public final class OutboxRelay: ThreadOwner, @unchecked Sendable {
             } catch let error where isConnectionFailure(error) {
                 metrics.relayReady(false)
                 metrics.reconnected(server: "postgres")
-                logger.warning("database unavailable; relay waiting", metadata: ["hotline.error": "\(error)"])
+                logger.warning("database unavailable; relay waiting", metadata: ["hotline.error": "\(SafeErrors.describe(error))"])
                 Thread.sleep(forTimeInterval: 0.5)
                 continue
             }
@@ -143,7 +142,7 @@ public final class OutboxRelay: ThreadOwner, @unchecked Sendable {
                 logger.info("pruned", metadata: ["hotline.outbox_rows": "\(pruned)", "hotline.inbox_rows": "\(inbox)"])
             }
         } catch {
-            logger.warning("maintenance failed", metadata: ["hotline.error": "\(error)"])
+            logger.warning("maintenance failed", metadata: ["hotline.error": "\(SafeErrors.describe(error))"])
         }
     }
 }

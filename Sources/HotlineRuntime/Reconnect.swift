@@ -3,21 +3,15 @@ import Foundation
 import Logging
 import PostgresClient
 
-/// Connects to PostgreSQL, retrying under `policy` until it works or `stopRequested()` says to
-/// give up (then the last error is thrown). A worker that starts before its database waits for it.
+/// Connects to PostgreSQL, retrying under `policy` until it works or `stop` is raised (then the
+/// last error is thrown). A worker that starts before its database waits for it.
 func connectPostgres(url: String, name: String, policy: ReconnectPolicy, logger: Logger,
-                     stopRequested: () -> Bool) throws -> PostgresConnection {
-    var attempt = 0
-    while true {
-        do {
-            return try PostgresConnection(url: url, applicationName: name)
-        } catch {
-            attempt += 1
-            if stopRequested() { throw error }
-            let delay = policy.delay(beforeAttempt: attempt, random: .random(in: 0...1))
-            logger.warning("database not reachable; retrying", metadata: ["hotline.error": "\(error)", "hotline.retry_in": "\(delay)"])
-            Thread.sleep(forTimeInterval: delay.inSeconds)
-        }
+                     stop: StopFlag) throws -> PostgresConnection {
+    try policy.retry(stop: stop, onFailure: { _, error, delay in
+        logger.warning("database not reachable; retrying", metadata: [
+            "hotline.error": "\(SafeErrors.describe(error))", "hotline.retry_in": "\(delay)"])
+    }) {
+        try PostgresConnection(url: url, applicationName: name)
     }
 }
 
@@ -26,9 +20,22 @@ func isConnectionFailure(_ error: any Error) -> Bool {
     return error.code == .connectionLost || error.code == .connection
 }
 
-extension Duration {
-    /// The duration as a number of seconds (for `Thread.sleep` and rates).
-    public var inSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
+/// Logs a recovering broker connection's events, counts its reconnects, and tells `onState`
+/// whether the connection is up.
+func brokerEvents(logger: Logger, metrics: RuntimeMetrics,
+                  onState: @escaping (Bool) -> Void = { _ in }) -> (RecoveryEvent) -> Void {
+    { event in
+        switch event {
+        case .connectionLost(let error):
+            onState(false)
+            logger.warning("broker connection lost", metadata: ["hotline.error": "\(SafeErrors.describe(error))"])
+        case .attemptFailed(let attempt, let error, let delay):
+            logger.warning("broker reconnect failed", metadata: [
+                "hotline.attempt": "\(attempt)", "hotline.error": "\(SafeErrors.describe(error))", "hotline.retry_in": "\(delay)"])
+        case .recovered(let reconnects):
+            metrics.reconnected(server: "amqp")
+            onState(true)
+            logger.info("broker connection recovered", metadata: ["hotline.reconnects": "\(reconnects)"])
+        }
     }
 }

@@ -408,31 +408,32 @@ public final class PostgresConnection {
     }
 
     private func reconnect(attempts: Int) throws {
-        var delay = Duration.milliseconds(100)
-        var lastMessage = "no attempt made"
-        for attempt in 0..<max(1, attempts) {
-            if attempt > 0 {
-                Thread.sleep(forTimeInterval: Double(Self.milliseconds(delay)) / 1000)
-                delay = min(delay * 2, options.reconnectMaxDelay)
-            }
+        // Bounded by attempts, not time: a statement waits at most about ten seconds before it
+        // fails, and the caller (a lane, a relay) decides what to do with a lost connection.
+        let policy = ReconnectPolicy(initialDelay: .milliseconds(100), maxDelay: options.reconnectMaxDelay,
+                                     jitter: 0, giveUpAfter: nil, maxAttempts: max(1, attempts))
+        do {
+            try policy.retry { try connectOnce() }
+        } catch {
             close()
-            guard let candidate = connect() else { lastMessage = "out of memory"; continue }
-            if PQstatus(candidate) != CONNECTION_OK {
-                lastMessage = Self.trimmed(String(cString: PQerrorMessage(candidate)))
-                PQfinish(candidate)
-                continue
-            }
-            // The default notice processor prints to stderr, and notices can quote data.
-            PQsetNoticeProcessor(candidate, { _, _ in }, nil)
-            connection = candidate
-            if relisten() {
-                reconnectedSinceWait = true
-                return
-            }
-            lastMessage = lastConnectionMessage()
+            throw error
         }
+    }
+
+    /// One attempt to (re)connect and re-issue the LISTENs.
+    private func connectOnce() throws {
         close()
-        throw PostgresError(code: .connection, message: lastMessage)
+        guard let candidate = connect() else { throw PostgresError(code: .connection, message: "out of memory") }
+        if PQstatus(candidate) != CONNECTION_OK {
+            let message = Self.trimmed(String(cString: PQerrorMessage(candidate)))
+            PQfinish(candidate)
+            throw PostgresError(code: .connection, message: message)
+        }
+        // The default notice processor prints to stderr, and notices can quote data.
+        PQsetNoticeProcessor(candidate, { _, _ in }, nil)
+        connection = candidate
+        guard relisten() else { throw PostgresError(code: .connection, message: lastConnectionMessage()) }
+        reconnectedSinceWait = true
     }
 
     private func relisten() -> Bool {

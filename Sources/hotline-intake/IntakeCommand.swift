@@ -14,7 +14,8 @@ struct Intake: WorkerCommand {
 
     @OptionGroup var options: WorkerOptions
 
-    static func handler(configuration: WorkerConfiguration) throws -> (any MessageHandler)? {
-        IntakeHandler(profile: try WorkerRules.profile(configuration), calendar: try WorkerRules.calendar())
+    static func worker(_ configuration: WorkerConfiguration) throws -> WorkerApplication {
+        try consuming(configuration, with: IntakeHandler(profile: try WorkerRules.profile(configuration),
+                                                          calendar: try WorkerRules.calendar()))
     }
 }

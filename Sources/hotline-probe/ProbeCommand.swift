@@ -3,6 +3,8 @@ import Foundation
 import HotlineContracts
 import HotlineRuntime
 import HotlineStore
+import Hummingbird
+import Logging
 import PostgresClient
 
 /// A worker made for the runtime's fault tests and benchmarks, not for production: its handler
@@ -24,6 +26,9 @@ struct Probe: AsyncParsableCommand {
 
     @Option(help: "Milliseconds each message takes (to widen windows in tests).") var slowMs = 0
 
+    @Flag(help: "Also run a ticker: a loop on its own thread that counts in probe_ticks, and a /probe/ticks route.")
+    var ticker = false
+
     func run() async throws {
         JSONLogHandler.bootstrap()
         let configuration = try options.resolve(environment: ProcessInfo.processInfo.environment)
@@ -32,8 +37,45 @@ struct Probe: AsyncParsableCommand {
         try ProbeHandler.prepare(databaseURL: configuration.databaseURL)
         let topology = Topology.consumer(consumer, subscribesTo: [(Topology.eventsExchange, ProbeEffect.type)],
                                          retryDelaysMilliseconds: delays)
-        try await WorkerApplication(kind: "probe", configuration: configuration, topology: topology,
-                                    handler: ProbeHandler(slowMilliseconds: slowMs)).run()
+        var worker = WorkerApplication(kind: "probe", configuration: configuration)
+        worker.consume(topology, with: ProbeHandler(slowMilliseconds: slowMs))
+        if ticker {
+            // A worker's own loop and route, composed like deadline-watch's claimer will be.
+            let ticks = ProbeTicker(databaseURL: configuration.databaseURL)
+            worker.addLoop(ticks)
+            worker.addRoutes { router in
+                router.get("probe/ticks") { _, _ in "\(ticks.count)\n" }
+            }
+            worker.addReadiness("ticker") { ticks.count > 0 }
+        }
+        try await worker.run()
+    }
+}
+
+/// A loop on its own thread with its own connection: inserts a row into `probe_ticks` every
+/// 100 ms until it is asked to stop.
+final class ProbeTicker: ThreadLoop, @unchecked Sendable {
+    // @unchecked Sendable: `ticks` is guarded by `lock`; the connection lives on the loop's thread.
+    let databaseURL: String
+    let name = "probe-ticker"
+    let logger = Logger(label: "hotline-probe.ticker")
+    private let lock = NSLock()
+    private var ticks = 0
+
+    init(databaseURL: String) { self.databaseURL = databaseURL }
+
+    var count: Int { lock.withLock { ticks } }
+
+    func run(until stop: StopFlag) throws {
+        let connection = try PostgresConnection(url: databaseURL, applicationName: name)
+        defer { connection.close() }
+        logger.info("ticker running")
+        while !stop.isRaised {
+            try connection.execute("INSERT INTO probe_ticks DEFAULT VALUES")
+            lock.withLock { ticks += 1 }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        logger.info("ticker stopped", metadata: ["hotline.count": "\(count)"])
     }
 }
 
@@ -49,6 +91,8 @@ public struct ProbeApplied: MessageContract {
     public var key: String
 }
 
+/// Not a `SafeError`, and its description quotes the key (tests put a phone number and a
+/// citizen's words in it): what leaves the process must be its type name only.
 struct ProbeFailure: Error, CustomStringConvertible {
     let key: String
     var description: String { "probe switch for key \(key) says fail" }
@@ -67,6 +111,7 @@ struct ProbeHandler: MessageHandler {
                 message_id text NOT NULL, key text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp())
             """)
         try connection.execute("CREATE TABLE IF NOT EXISTS probe_switches (key text PRIMARY KEY, failing boolean NOT NULL)")
+        try connection.execute("CREATE TABLE IF NOT EXISTS probe_ticks (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())")
     }
 
     func handle(_ message: IncomingMessage, context: HandlerContext) throws {

@@ -15,8 +15,9 @@ struct Routing: WorkerCommand {
 
     @OptionGroup var options: WorkerOptions
 
-    static func handler(configuration: WorkerConfiguration) throws -> (any MessageHandler)? {
+    static func worker(_ configuration: WorkerConfiguration) throws -> WorkerApplication {
         // Orders are dispatched under the profile they were received under.
-        RoutingHandler(profiles: try PolicyProfile.allBundled(), calendar: try WorkerRules.calendar())
+        try consuming(configuration, with: RoutingHandler(profiles: try PolicyProfile.allBundled(),
+                                                           calendar: try WorkerRules.calendar()))
     }
 }

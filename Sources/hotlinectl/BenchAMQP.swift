@@ -52,17 +52,9 @@ enum AMQPBench {
     /// Runs the benchmark on a dedicated thread (the connection's owner) and waits for it.
     static func runOnOwnThread(amqpURL: String, rounds: Int, messages: Int = 5000,
                                pikaScript: String = "ops/bench/amqp_pika.py") throws -> [BenchFigure] {
-        // The result box is written by the worker thread before it signals, read after the wait.
-        final class Box: @unchecked Sendable { var result: Result<[BenchFigure], any Error>? }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        let thread = Thread {
-            box.result = Result { try run(amqpURL: amqpURL, rounds: rounds, messages: messages, pikaScript: pikaScript) }
-            done.signal()
+        try DedicatedThread.runBlocking(name: "hotlinectl-bench") {
+            try run(amqpURL: amqpURL, rounds: rounds, messages: messages, pikaScript: pikaScript)
         }
-        thread.start()
-        done.wait()
-        return try box.result!.get()
     }
 
     /// Call from a thread that may block (not Swift's cooperative pool).

@@ -92,14 +92,14 @@ final class EventLog {
     @Test func recoveryGivesUpWhenCancelled() async throws {
         try await Broker.onThread {
             // Nothing listens on port 1: every attempt fails, each one is reported, and cancelling stops it.
-            let cancellation = RecoveryCancellation()
+            let cancellation = StopFlag()
             let log = EventLog()
             let policy = ReconnectPolicy(initialDelay: .milliseconds(20), maxDelay: .milliseconds(50), giveUpAfter: nil)
             #expect {
                 _ = try RecoveringAMQPConnection(url: "amqp://u:p@127.0.0.1:1/", policy: policy, cancellation: cancellation,
                                                  onEvent: { event in
                                                      log.record(event)
-                                                     if log.failedAttempts == 3 { cancellation.cancel() }
+                                                     if log.failedAttempts == 3 { cancellation.raise() }
                                                  }, setup: { _ in })
             } throws: { error in
                 (error as? AMQPError)?.code == .recoveryAbandoned

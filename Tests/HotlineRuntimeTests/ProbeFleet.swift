@@ -23,17 +23,19 @@ final class ProbeFleet: @unchecked Sendable {
 
     /// Starts one probe process with `lanes` lanes; `environment` adds e.g. HOTLINE_FAULT.
     @discardableResult
-    func start(lanes: Int = 1, prefetch: Int = 50, slowMs: Int = 0, httpPort: Int = 0,
+    func start(lanes: Int = 1, prefetch: Int = 50, slowMs: Int = 0, httpPort: Int = 0, ticker: Bool = false,
                environment: [String: String] = [:]) throws -> Shell.Child {
         try processes.start(
             try Shell.product("hotline-probe"),
             ["--consumer", consumer, "--retry-delays", retryDelays, "--lanes", "\(lanes)", "--prefetch", "\(prefetch)",
-             "--slow-ms", "\(slowMs)", "--http-port", "\(httpPort)"],
+             "--slow-ms", "\(slowMs)", "--http-port", "\(httpPort)"] + (ticker ? ["--ticker"] : []),
             environment: ["HOTLINE_DATABASE_URL": databaseURL, "HOTLINE_AMQP_URL": amqpURL].merging(environment) { _, new in new },
             name: consumer)
     }
 
     func logTail() -> String { processes.logTail(lines: 15) }
+
+    func fullLog() -> String { processes.fullLog() }
 
     func stopAll() { processes.stopAll() }
 

@@ -80,10 +80,13 @@ struct RuntimeFaultTests {
             try fleet.start()
             try fleet.waitForQueue()
             let database = try PostgresConnection(url: url)
-            try database.execute("INSERT INTO probe_switches (key, failing) VALUES ('broken', true)")
+            // The handler's error quotes the key, and the key holds a citizen's phone and words:
+            // none of it may reach the header, the parked row or the log.
+            let broken = "broken 13812345678 楼上装修噪音扰民"
+            try database.execute("INSERT INTO probe_switches (key, failing) VALUES (\(broken), true)")
             let amqp = try AMQPConnection(url: fleet.amqpURL, connectionName: "test")
             defer { amqp.close() }
-            try fleet.publish(keys: ["fine", "broken"], connection: amqp)
+            try fleet.publish(keys: ["fine", broken], connection: amqp)
             let parking = Topology.parkingQueue(of: fleet.consumer)
             try fleet.wait("broken parked", timeout: 60) { try amqp.queueDepth(parking).messages == 1 }
             let effects = try Effects(url: url)
@@ -91,10 +94,18 @@ struct RuntimeFaultTests {
             let parked = try #require(try ParkedMessages.open(consumer: fleet.consumer, limit: 10, on: database).first)
             #expect(parked.attempts == 3)
             #expect(parked.reason.contains("failed 4 times"))
-            #expect(parked.reason.contains("probe switch for key broken says fail"))
+            // An error of a type that is not a SafeError is recorded by its type name only.
+            #expect(parked.reason.contains("ProbeFailure"))
             // Each tier was passed through: the parked copy remembers the tiers' queues.
             let delivery = try #require(try amqp.basicGet(queue: parking))
             #expect(delivery.properties.headers["x-hotline-attempt"]?.intValue == 3)
+            let header = try #require(delivery.properties.headers["x-hotline-error"]?.stringValue)
+            #expect(header.contains("ProbeFailure"))
+            let log = fleet.fullLog()
+            #expect(log.contains("handler failed"))
+            for leaked in [parked.reason, header, log] {
+                #expect(!leaked.contains("13812345678") && !leaked.contains("噪音"))
+            }
             try amqp.nack(delivery.deliveryTag, requeue: true)
 
             // Fixed: replay brings it back and it succeeds, once.
@@ -107,7 +118,7 @@ struct RuntimeFaultTests {
             #expect(try amqp.queueDepth(parking).messages == 0)
             #expect(try ParkedMessages.open(consumer: fleet.consumer, limit: 10, on: database).isEmpty)
             let keys = try database.query("SELECT key FROM probe_effects ORDER BY key").map { try $0.decode("key", as: String.self) }
-            #expect(keys == ["broken", "fine"])
+            #expect(keys == [broken, "fine"])
         }
     }
 

@@ -20,6 +20,11 @@ public final class ChildProcesses: @unchecked Sendable {
         return child
     }
 
+    /// Everything every child wrote (standard output and error), in start order.
+    public func fullLog() -> String {
+        logs.map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }.joined(separator: "\n")
+    }
+
     /// The last lines of every child's log.
     public func logTail(lines: Int = 20) -> String {
         logs.map { url in

@@ -9,8 +9,9 @@ public final class DedicatedThread: Sendable {
     private let queue: JobQueue
     public let name: String
 
-    /// `name` names the OS thread (its first 15 bytes, on Linux).
-    public init(name: String) {
+    /// `name` names the OS thread (its first 15 bytes, on Linux). Lanes and relays run deep
+    /// handler code and ask for more stack than the 1 MiB a connection in a pool needs.
+    public init(name: String, stackSize: Int = 1 << 20) {
         self.name = name
         let queue = JobQueue()
         self.queue = queue
@@ -21,7 +22,7 @@ public final class DedicatedThread: Sendable {
             Thread.current.threadDictionary[DedicatedThread.nameKey] = name
             queue.loop()
         }
-        thread.stackSize = 1 << 20
+        thread.stackSize = stackSize
         thread.start()
     }
 
@@ -69,6 +70,23 @@ public final class DedicatedThread: Sendable {
         guard accepted else { throw DedicatedThreadStopped(name: name) }
         done.wait()
         return try box.value!.get()
+    }
+
+    /// Runs `body` once on a new thread of its own, which ends with it: a loop that owns its
+    /// connections for life (a lane, a relay), or one blocking job (migrations, a benchmark).
+    public static func run<T: Sendable>(name: String, stackSize: Int = 1 << 20,
+                                        _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let thread = DedicatedThread(name: name, stackSize: stackSize)
+        defer { thread.shutdown() }
+        return try await thread.run(body)
+    }
+
+    /// Like `run(name:stackSize:_:)`, blocking the calling thread (not for the cooperative pool).
+    public static func runBlocking<T: Sendable>(name: String, stackSize: Int = 1 << 20,
+                                                _ body: @escaping @Sendable () throws -> T) throws -> T {
+        let thread = DedicatedThread(name: name, stackSize: stackSize)
+        defer { thread.shutdown() }
+        return try thread.runBlocking(body)
     }
 
     /// Lets the thread finish the jobs already queued, then end. Later submissions are refused.

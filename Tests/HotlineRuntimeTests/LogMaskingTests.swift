@@ -1,0 +1,45 @@
+import Foundation
+@testable import HotlineRuntime
+import Logging
+import Testing
+
+/// Personal data is masked by the log handler, in one place, whatever the call site wrote.
+@Suite struct LogMaskingTests {
+    @Test func phonesInFreeTextAreMaskedAndOrderNumbersAreNot() {
+        #expect(Masking.scrub("citizen 13812345678 called") == "citizen 138****5678 called")
+        #expect(Masking.scrub("+8613812345678") == "+138****5678")
+        #expect(Masking.scrub("１３８１２３４５６７８") == "138****5678")
+        #expect(Masking.scrub("landline 0755-12345678.") == "landline 075****5678.")
+        #expect(Masking.scrub("order 12345-20261130-000123 v3") == "order 12345-20261130-000123 v3")
+        #expect(Masking.scrub("port 55432, pid 2748") == "port 55432, pid 2748")
+        #expect(Masking.scrub("") == "")
+    }
+
+    @Test func personalMetadataIsMaskedByItsKeyAndEveryValueIsScrubbed() {
+        let fields: [String: Logger.Metadata.Value] = [
+            "hotline.citizen.phone": "13812345678",
+            "hotline.citizen.name": "张三丰",
+            "hotline.sms.text": "楼上装修噪音扰民",
+            "hotline.error": "failed for 13912345678",
+            "hotline.work_order.number": "12345-20261130-000123",
+        ]
+        let masked = fields.mapValues { $0 }.reduce(into: [String: String]()) { out, field in
+            if case .string(let text) = JSONLogHandler.masked(field.value, key: field.key) { out[field.key] = text }
+        }
+        #expect(masked["hotline.citizen.phone"] == "138****5678")
+        #expect(masked["hotline.citizen.name"] == "张**")
+        #expect(masked["hotline.sms.text"] == "<8 chars>")
+        #expect(masked["hotline.error"] == "failed for 139****5678")
+        #expect(masked["hotline.work_order.number"] == "12345-20261130-000123")
+    }
+
+    @Test func anErrorOfUnknownTypeIsDescribedByItsTypeNameOnly() {
+        struct CitizenQuotingError: Error, CustomStringConvertible {
+            var description: String { "no unit for 13812345678: 楼上装修噪音扰民" }
+        }
+        let said = SafeErrors.describe(CitizenQuotingError())
+        #expect(said.contains("CitizenQuotingError"))
+        #expect(!said.contains("13812345678") && !said.contains("噪音"))
+        #expect(SafeErrors.describe(InvalidMessage(reason: "data.phone: missing")) == "invalid-message: data.phone: missing")
+    }
+}
