@@ -25,69 +25,36 @@ public enum SafeErrors {
     }
 }
 
-/// The enum case's name (`concurrentUpdate`), as a code.
-func caseName(of value: Any) -> String {
-    if let label = Mirror(reflecting: value).children.first?.label { return label }
-    let text = String(describing: value)
-    return text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? text : "\(type(of: value))"
+/// The enum case's name (`concurrentUpdate`) of a case with a payload, as part of a code; nil
+/// for anything else.
+func caseName(of value: Any) -> String? {
+    let mirror = Mirror(reflecting: value)
+    guard mirror.displayStyle == .enum else { return nil }
+    return mirror.children.first?.label
 }
 
-// The project's own errors are written to be safe (their descriptions name rules, units, fields
-// and statements, never values); each declares so here, in one place.
-
-extension InvalidMessage: SafeError {
-    public var safeCode: String { "invalid-message" }
-    public var safeReason: String { reason }
+/// An error whose `description` is written to be safe (it names rules, units, fields and
+/// statements, never values): its reason is its description and its code its kind and case.
+public protocol SafelyDescribed: SafeError, CustomStringConvertible {
+    static var kind: String { get }
 }
 
-extension PostgresError: SafeError {
-    public var safeCode: String { sqlState.map { "postgres-\($0)" } ?? "postgres" }
-    /// The kind, SQLSTATE, column and statement text with `$n` placeholders; never the server's
-    /// message (it can quote data) nor parameter values.
+extension SafelyDescribed {
+    public var safeCode: String {
+        caseName(of: self).map { "\(Self.kind)-\($0)" } ?? Self.kind
+    }
     public var safeReason: String { description }
 }
 
-extension AMQPError: SafeError {
-    public var safeCode: String { "amqp" }
-    public var safeReason: String { description }
-}
-
-extension RuleError: SafeError {
-    public var safeCode: String { "rule-\(caseName(of: self))" }
-    public var safeReason: String { description }
-}
-
-extension CalendarError: SafeError {
-    public var safeCode: String { "calendar" }
-    public var safeReason: String { description }
-}
-
-extension ContractError: SafeError {
-    public var safeCode: String { "contract-\(caseName(of: self))" }
-    public var safeReason: String { description }
-}
-
-extension WorkOrderStoreError: SafeError {
-    public var safeCode: String { "store-\(caseName(of: self))" }
-    public var safeReason: String { description }
-}
-
-extension OrderCommandError: SafeError {
-    public var safeCode: String { "command-\(caseName(of: self))" }
-    public var safeReason: String { description }
-}
-
-extension DataFileError: SafeError {
-    public var safeCode: String { "data-file" }
-    public var safeReason: String { description }
-}
-
-extension MigrationError: SafeError {
-    public var safeCode: String { "migration" }
-    public var safeReason: String { description }
-}
-
-extension DedicatedThreadStopped: SafeError {
-    public var safeCode: String { "thread-stopped" }
-    public var safeReason: String { description }
-}
+// The project's own errors, each declared safe here, in one place.
+extension InvalidMessage: SafelyDescribed { public static let kind = "invalid-message" }
+extension PostgresError: SafelyDescribed { public static let kind = "postgres" }
+extension AMQPError: SafelyDescribed { public static let kind = "amqp" }
+extension RuleError: SafelyDescribed { public static let kind = "rule" }
+extension CalendarError: SafelyDescribed { public static let kind = "calendar" }
+extension ContractError: SafelyDescribed { public static let kind = "contract" }
+extension WorkOrderStoreError: SafelyDescribed { public static let kind = "store" }
+extension OrderCommandError: SafelyDescribed { public static let kind = "command" }
+extension DataFileError: SafelyDescribed { public static let kind = "data-file" }
+extension MigrationError: SafelyDescribed { public static let kind = "migration" }
+extension DedicatedThreadStopped: SafelyDescribed { public static let kind = "thread-stopped" }

@@ -1,6 +1,8 @@
 import Foundation
 @testable import HotlineRuntime
+import HotlineStore
 import Logging
+import PostgresClient
 import Testing
 
 /// Personal data is masked by the log handler, in one place, whatever the call site wrote.
@@ -41,5 +43,15 @@ import Testing
         #expect(said.contains("CitizenQuotingError"))
         #expect(!said.contains("13812345678") && !said.contains("噪音"))
         #expect(SafeErrors.describe(InvalidMessage(reason: "data.phone: missing")) == "invalid-message: data.phone: missing")
+    }
+}
+
+@Suite struct SafeErrorCodeTests {
+    @Test func codesNameTheKindAndTheCase() {
+        #expect(SafeErrors.describe(WorkOrderStoreError.unknownUnit("WATER")) == "store-unknownUnit: no unit WATER")
+        #expect(SafeErrors.describe(PostgresError(code: .sqlState("23505"), sqlState: "23505", message: "Key (phone)=(13812345678) already exists",
+                                                  statement: "INSERT INTO t VALUES ($1)")).hasPrefix("postgres: "))
+        #expect(!SafeErrors.describe(PostgresError(code: .sqlState("23505"), sqlState: "23505", message: "Key (phone)=(13812345678) already exists"))
+            .contains("13812345678"))
     }
 }
