@@ -15,6 +15,6 @@ struct Intake: WorkerCommand {
     @OptionGroup var options: WorkerOptions
 
     static func handler(configuration: WorkerConfiguration) throws -> (any MessageHandler)? {
-        IntakeHandler(profile: try WorkerRules.profile(configuration), calendar: try WorkerRules.calendar())
+        IntakeHandler(profile: try WorkerRules.profile(configuration), calendars: try WorkerRules.calendar())
     }
 }

@@ -17,6 +17,6 @@ struct Routing: WorkerCommand {
 
     static func handler(configuration: WorkerConfiguration) throws -> (any MessageHandler)? {
         // Orders are dispatched under the profile they were received under.
-        RoutingHandler(profiles: try PolicyProfile.allBundled(), calendar: try WorkerRules.calendar())
+        RoutingHandler(profiles: try PolicyProfile.allBundled(), calendars: try WorkerRules.calendar())
     }
 }
