@@ -117,6 +117,8 @@ struct CalendarCommand: ParsableCommand {
             if check { return }
             let connection = try database.connect(name: "hotlinectl-calendar")
             defer { connection.close() }
+            // On a new database: the tables, and the built-in years seeded, before this one.
+            try Migrator.bundled().migrate(connection)
             let outcome = try connection.withTransaction { tx in
                 try CalendarStore.load(arrangement, source: .operator, actor: "hotlinectl calendar load", at: Date(), on: tx)
             }

@@ -74,6 +74,18 @@ import Testing
         }
     }
 
+    @Test func loadingIntoANewDatabaseMigratesItAndSeedsTheBuiltInYearsFirst() throws {
+        try PostgresTestDatabase.with { url in
+            let year = try file(#"{"year": 2027, "holidays": ["2027-01-01"], "workdays": []}"#)
+            defer { try? FileManager.default.removeItem(at: year) }
+            let result = try ctl(["calendar", "load", year.path, "--database-url", url])
+            #expect(result.status == 0, "\(result.stderr)")
+            let connection = try PostgresConnection(url: url)
+            defer { connection.close() }
+            #expect(try years(connection) == (2020...2026).map { "\($0):built-in" } + ["2027:operator"])
+        }
+    }
+
     @Test func statusWarnsWhileFewerThan60DaysOfCalendarRemain() throws {
         // Relative to today, whatever the date: first without this year, then with it and the next.
         let thisYear = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(secondsFromGMT: 8 * 3600)!, from: Date()).year!
