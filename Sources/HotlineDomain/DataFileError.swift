@@ -21,6 +21,9 @@ public struct DataFileError: Error, Equatable, Sendable, CustomStringConvertible
     }
 
     /// Turns a `DecodingError` into a precise error naming the key path.
+    public static func decoding(_ error: any Error, file: String) -> DataFileError { from(error, file: file) }
+
+    /// Turns a `DecodingError` into a precise error naming the key path.
     static func from(_ error: any Error, file: String) -> DataFileError {
         if let error = error as? DataFileError { return error }
         guard let error = error as? DecodingError else {

@@ -110,9 +110,54 @@ public enum Deadlines {
     /// original limit counted again.
     public static func redoReplyBy(profile: PolicyProfile, kind: OrderKind, redoAt: Date,
                                    calendar: WorkingCalendar) throws(RuleError) -> Date {
+        try end(try redoLimit(profile: profile, kind: kind), redoAt, calendar)
+    }
+
+    /// The limit a redo runs under: the profile's redo limit, or the order's original limit.
+    public static func redoLimit(profile: PolicyProfile, kind: OrderKind) throws(RuleError) -> TimeLimit {
         guard let redo = profile.redo else { throw .redoNotProvided(profile: profile.id) }
-        let limit: TimeLimit
-        if let redoLimit = redo.limit { limit = redoLimit } else { limit = try replyRule(kind, profile: profile).limit }
-        return try end(limit, redoAt, calendar)
+        if let redoLimit = redo.limit { return redoLimit }
+        return try replyRule(kind, profile: profile).limit
+    }
+}
+
+/// How a timer's instant was computed: `limit` counted from `from`, less `before` seconds (a
+/// reminder before the reply-by). Kept on a timer whose count fell back to Monday–Friday, so that
+/// loading the missing year's arrangement computes it again.
+public struct DueRule: Hashable, Sendable {
+    public var from: Date
+    public var limit: TimeLimit
+    public var before: TimeInterval
+
+    public init(from: Date, limit: TimeLimit, before: TimeInterval = 0) {
+        self.from = from
+        self.limit = limit
+        self.before = before
+    }
+
+    /// The rule an extension by `limit` of a period due at `due` follows (`Deadlines.extend`):
+    /// working days continue from the period's last day (the second before `due`).
+    public static func extending(_ due: Date, by limit: TimeLimit) -> DueRule {
+        if case .workingDays = limit { return DueRule(from: due.addingTimeInterval(-1), limit: limit) }
+        return DueRule(from: due, limit: limit)
+    }
+
+    /// The instant under `calendar`, and the first year counted Monday to Friday for want of its
+    /// arrangement (nil when the count used only loaded years, or ran in natural time).
+    public func due(calendar: WorkingCalendar) throws(CalendarError) -> (at: Date, weekdayFallbackYear: Int?) {
+        let end = try limit.end(from: from, calendar: calendar)
+        let year = limit.isNaturalTime ? nil : calendar.weekdayFallbackYear(from: from, to: end)
+        return (end.addingTimeInterval(-before), year)
+    }
+}
+
+/// A timer whose instant counted Monday to Friday for `year`, whose arrangement was not loaded.
+public struct WeekdayFallback: Hashable, Sendable {
+    public var rule: DueRule
+    public var year: Int
+
+    public init(rule: DueRule, year: Int) {
+        self.rule = rule
+        self.year = year
     }
 }

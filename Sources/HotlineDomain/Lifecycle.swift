@@ -189,11 +189,15 @@ public struct Transition: Hashable, Sendable {
     public var order: WorkOrder
     public var events: [Event]
     public var timers: [TimerAction]
+    /// The started timers whose instant counted Monday to Friday for a year without a loaded
+    /// arrangement: the store marks them, and loading that year computes them again.
+    public var weekdayFallbacks: [TimerKind: WeekdayFallback]
 
-    public init(order: WorkOrder, events: [Event], timers: [TimerAction]) {
+    public init(order: WorkOrder, events: [Event], timers: [TimerAction], weekdayFallbacks: [TimerKind: WeekdayFallback] = [:]) {
         self.order = order
         self.events = events
         self.timers = timers
+        self.weekdayFallbacks = weekdayFallbacks
     }
 
     /// When this transition starts the timer `kind`, if it does.
@@ -205,7 +209,8 @@ public struct Transition: Hashable, Sendable {
 
     /// This transition followed by `next` (which was computed from this one's order).
     public func then(_ next: Transition) -> Transition {
-        Transition(order: next.order, events: events + next.events, timers: timers + next.timers)
+        Transition(order: next.order, events: events + next.events, timers: timers + next.timers,
+                   weekdayFallbacks: weekdayFallbacks.merging(next.weekdayFallbacks) { _, later in later })
     }
 }
 
@@ -227,6 +232,7 @@ public enum Lifecycle {
         var next = order
         var events: [Event] = []
         var timers: [TimerAction] = []
+        var fallbacks: [TimerKind: WeekdayFallback] = [:]
         let refused = RuleError.notAllowed(command: command.name, state: order.stateName)
         let reminderTimers = profile.remindersBeforeReply.indices.map { TimerAction.cancel(.reminder($0)) }
 
@@ -235,12 +241,26 @@ public enum Lifecycle {
             guard assignment.leadUnit == unit else { throw .wrongUnit(expected: assignment.leadUnit) }
             return assignment
         }
-        func startReplyTimers(_ replyBy: Date, from start: Date) {
-            timers.append(.start(.replyBy, at: replyBy))
+        /// Starts the timer `kind` at `rule`'s instant, remembering the rule when the count fell
+        /// back to Monday–Friday.
+        @discardableResult
+        func startTimer(_ kind: TimerKind, _ rule: DueRule) throws(RuleError) -> Date {
+            let due: (at: Date, weekdayFallbackYear: Int?)
+            do { due = try rule.due(calendar: calendar) } catch { throw .calendar(error) }
+            timers.append(.start(kind, at: due.at))
+            if let year = due.weekdayFallbackYear { fallbacks[kind] = WeekdayFallback(rule: rule, year: year) }
+            return due.at
+        }
+        /// Starts reply-by (`rule`) and the profile's reminders before it; returns the reply-by.
+        @discardableResult
+        func startReplyTimers(_ rule: DueRule, from start: Date) throws(RuleError) -> Date {
+            let replyBy = try startTimer(.replyBy, rule)
             for (index, offset) in profile.remindersBeforeReply.enumerated() {
-                let at = replyBy.addingTimeInterval(-offset.amount * 3600)
-                if at > start { timers.append(.start(.reminder(index), at: at)) }
+                var reminder = rule
+                reminder.before = offset.amount * 3600
+                if replyBy.addingTimeInterval(-reminder.before) > start { try startTimer(.reminder(index), reminder) }
             }
+            return replyBy
         }
         func supervise(_ reason: SupervisionReason) {
             if next.supervision == nil {
@@ -257,7 +277,7 @@ public enum Lifecycle {
             events.append(.accepted)
             // Dispatch-by counts from receipt (henan: within 24 working hours; 2 hours for major outages).
             if let rule = profile.dispatchRule(for: order.kind) {
-                timers.append(.start(.dispatchBy, at: try Deadlines.end(rule.limit, order.receivedAt, calendar)))
+                try startTimer(.dispatchBy, DueRule(from: order.receivedAt, limit: rule.limit))
             }
 
         case let .refuse(reason):
@@ -282,9 +302,10 @@ public enum Lifecycle {
                                          pendingExtension: nil, returnRejected: false)
             events.append(.dispatched(lead: lead, coUnits: coUnits, replyBy: deadlines.replyBy))
             timers.append(.cancel(.dispatchBy))
-            if let signBy = deadlines.signBy { timers.append(.start(.signBy, at: signBy)) }
-            if let end = deadlines.returnWindowEnd { timers.append(.start(.returnWindow, at: end)) }
-            startReplyTimers(deadlines.replyBy, from: now)
+            // The same limits `Deadlines.compute` counted, from the same instant.
+            if let rule = profile.signRule(for: order.kind) { try startTimer(.signBy, DueRule(from: now, limit: rule.limit)) }
+            if let window = profile.returns?.window { try startTimer(.returnWindow, DueRule(from: now, limit: window)) }
+            try startReplyTimers(DueRule(from: now, limit: deadlines.replyLimit), from: now)
 
         case let .sign(unit):
             var assignment = try requireLead(unit)
@@ -327,10 +348,8 @@ public enum Lifecycle {
             events.append(.returnRejected(unit: assignment.leadUnit))
             if profile.returns?.rejectedKeepsOriginalLimit == false {
                 // The unit starts over from the rejection.
-                let replyBy = try Deadlines.end(assignment.originalLimit, now, calendar)
-                next.assignment?.replyBy = replyBy
                 timers += [.cancel(.replyBy)] + reminderTimers
-                startReplyTimers(replyBy, from: now)
+                next.assignment?.replyBy = try startReplyTimers(DueRule(from: now, limit: assignment.originalLimit), from: now)
             }
 
         case let .requestExtension(unit, amount, consented):
@@ -351,17 +370,19 @@ public enum Lifecycle {
                   let asked = assignment.pendingExtension else { throw refused }
             let rule = profile.extensionRule(for: order.kind)
             let amount = (rule?.limitSetByOffice ?? false) ? (officeAmount ?? asked) : asked
-            let replyBy = try Deadlines.extendedReplyBy(profile: profile, kind: order.kind, currentReplyBy: assignment.replyBy,
-                                                        requested: amount, previous: assignment.extensions,
-                                                        original: assignment.originalLimit, citizenConsented: true, calendar: calendar)
+            let extended = try Deadlines.extendedReplyBy(profile: profile, kind: order.kind, currentReplyBy: assignment.replyBy,
+                                                         requested: amount, previous: assignment.extensions,
+                                                         original: assignment.originalLimit, citizenConsented: true, calendar: calendar)
+            timers += [.cancel(.replyBy)] + reminderTimers
+            // The same instant as `extended`, started with the rule that counts it.
+            let replyBy = try startReplyTimers(.extending(assignment.replyBy, by: amount), from: now)
+            assert(replyBy == extended)
             assignment.extensions.append(amount)
             assignment.pendingExtension = nil
             assignment.replyBy = replyBy
             assignment.state = .extensionApproved
             next.assignment = assignment
             events.append(.extensionApproved(newReplyBy: replyBy))
-            timers += [.cancel(.replyBy)] + reminderTimers
-            startReplyTimers(replyBy, from: now)
 
         case .rejectExtension:
             guard var assignment = order.assignment, assignment.state == .extensionRequested else { throw refused }
@@ -400,13 +421,14 @@ public enum Lifecycle {
                 }
                 let allowed = redo.maxRedos.map { order.redoCount < $0 } ?? true
                 if sendBack && allowed {
-                    let replyBy = try Deadlines.redoReplyBy(profile: profile, kind: order.kind, redoAt: now, calendar: calendar)
+                    // `Deadlines.redoReplyBy`, started with its rule.
+                    let replyBy = try startReplyTimers(DueRule(from: now, limit: Deadlines.redoLimit(profile: profile, kind: order.kind)),
+                                                       from: now)
                     next.state = .redo
                     next.redoCount += 1
                     next.assignment?.state = .signed
                     next.assignment?.replyBy = replyBy
                     events.append(.redone(replyBy: replyBy))
-                    startReplyTimers(replyBy, from: now)
                     if let limit = redo.supervisionAfterRedos, next.redoCount >= limit { supervise(.repeatedRedo) }
                 }
             }
@@ -436,6 +458,6 @@ public enum Lifecycle {
                 break
             }
         }
-        return Transition(order: next, events: events, timers: timers)
+        return Transition(order: next, events: events, timers: timers, weekdayFallbacks: fallbacks)
     }
 }

@@ -33,36 +33,41 @@ public struct HolidayArrangement: Codable, Hashable, Sendable, ValidatedDataFile
 
     /// `validate(file:)` for an arrangement inside a larger file, its errors' key paths under `prefix`.
     public func validate(file: String, keyPath prefix: String) throws(DataFileError) {
+        if let first = problems(file: file, keyPath: prefix).first { throw first }
+    }
+
+    /// Every problem of the arrangement, in file order (empty when it is valid): dates outside its
+    /// year, a date listed twice, a day both off and working, a make-up working day on a weekday.
+    /// `hotlinectl calendar load` prints them all, one line each.
+    public func problems(file: String, keyPath prefix: String = "") -> [DataFileError] {
         func at(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
         guard (1949...2200).contains(year) else {
-            throw DataFileError(file: file, keyPath: at("year"), problem: "\(year) is not a plausible year")
+            return [DataFileError(file: file, keyPath: at("year"), problem: "\(year) is not a plausible year")]
         }
+        var found: [DataFileError] = []
         var seen = Set<LocalDate>()
         for (index, date) in holidays.enumerated() {
             let path = at("holidays[\(index)]")
-            guard date.year == year else {
-                throw DataFileError(file: file, keyPath: path, problem: "\(date) is not in \(year)")
-            }
-            guard seen.insert(date).inserted else {
-                throw DataFileError(file: file, keyPath: path, problem: "\(date) is listed twice")
+            if date.year != year {
+                found.append(DataFileError(file: file, keyPath: path, problem: "\(date) is not in \(year)"))
+            } else if !seen.insert(date).inserted {
+                found.append(DataFileError(file: file, keyPath: path, problem: "\(date) is listed twice"))
             }
         }
         var seenWork = Set<LocalDate>()
         for (index, date) in workdays.enumerated() {
             let path = at("workdays[\(index)]")
-            guard date.year == year else {
-                throw DataFileError(file: file, keyPath: path, problem: "\(date) is not in \(year)")
-            }
-            guard !seen.contains(date) else {
-                throw DataFileError(file: file, keyPath: path, problem: "\(date) is listed both as a holiday and as a make-up working day")
-            }
-            guard seenWork.insert(date).inserted else {
-                throw DataFileError(file: file, keyPath: path, problem: "\(date) is listed twice")
-            }
-            guard date.isWeekend else {
-                throw DataFileError(file: file, keyPath: path, problem: "\(date) is a weekday; a make-up working day (调休) must fall on a Saturday or Sunday")
+            if date.year != year {
+                found.append(DataFileError(file: file, keyPath: path, problem: "\(date) is not in \(year)"))
+            } else if seen.contains(date) {
+                found.append(DataFileError(file: file, keyPath: path, problem: "\(date) is listed both as a holiday and as a make-up working day"))
+            } else if !seenWork.insert(date).inserted {
+                found.append(DataFileError(file: file, keyPath: path, problem: "\(date) is listed twice"))
+            } else if !date.isWeekend {
+                found.append(DataFileError(file: file, keyPath: path, problem: "\(date) is a weekday; a make-up working day (调休) must fall on a Saturday or Sunday"))
             }
         }
+        return found
     }
 }
 
@@ -159,6 +164,17 @@ public struct WorkingCalendar: Sendable {
     }
 
     // MARK: Questions
+
+    /// The first year from `start`'s local date to the day before `end` (the days a limit counted
+    /// between them) whose arrangement is not loaded, when this calendar counts such years Monday
+    /// to Friday; nil when every year is loaded (or the calendar refuses unloaded years).
+    public func weekdayFallbackYear(from start: Date, to end: Date) -> Int? {
+        guard outsideLoadedYears == .weekdaysOnly else { return nil }
+        let first = LocalDate(instant: start).year
+        let last = max(first, LocalDate(instant: end.addingTimeInterval(-1)).year)
+        return (first...last).first { arrangements[$0] == nil }
+    }
+
 
     public func isWorkingDay(_ date: LocalDate) throws(CalendarError) -> Bool {
         if arrangements[date.year] == nil {

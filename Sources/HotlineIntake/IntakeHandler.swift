@@ -20,7 +20,9 @@ import PostgresClient
 /// matter from many citizens in one place is a cluster, supervised at the profile's threshold.
 public struct IntakeHandler: MessageHandler {
     public let profile: PolicyProfile
-    public let calendar: WorkingCalendar
+    /// The working-day calendar of the system of record, read again while the worker runs.
+    public let calendars: CalendarSource
+    public var calendar: WorkingCalendar { calendars.current }
     let reference: ReferenceCache
 
     /// How far back a repeat from the same citizen is looked for.
@@ -30,13 +32,19 @@ public struct IntakeHandler: MessageHandler {
     /// How far back a request closed under an exempt revisit rule answers a repeat.
     public static let exemptRepeatWindow: TimeInterval = 365 * 86_400
 
-    public init(profile: PolicyProfile, calendar: WorkingCalendar, reference: ReferenceCache = ReferenceCache()) {
+    public init(profile: PolicyProfile, calendars: CalendarSource, reference: ReferenceCache = ReferenceCache()) {
         self.profile = profile
-        self.calendar = calendar
+        self.calendars = calendars
         self.reference = reference
     }
 
+    /// With a fixed calendar (tests).
+    public init(profile: PolicyProfile, calendar: WorkingCalendar, reference: ReferenceCache = ReferenceCache()) {
+        self.init(profile: profile, calendars: CalendarSource(fixed: calendar), reference: reference)
+    }
+
     public func handle(_ message: IncomingMessage, context: HandlerContext) throws {
+        try calendars.refreshIfDue(on: context.connection)
         let routingChannel = message.delivery.routingKey.hasPrefix("submission.")
             ? String(message.delivery.routingKey.dropFirst("submission.".count)) : nil
         let envelope: Envelope<SubmissionV1>

@@ -14,14 +14,21 @@ import PostgresClient
 /// returned the order.
 public struct RoutingHandler: MessageHandler {
     public let profiles: [String: PolicyProfile]
-    public let calendar: WorkingCalendar
+    /// The working-day calendar of the system of record, read again while the worker runs.
+    public let calendars: CalendarSource
+    public var calendar: WorkingCalendar { calendars.current }
     let reference: ReferenceCache
 
     /// `profiles` by id: an order is dispatched under the profile it was received under.
-    public init(profiles: [PolicyProfile], calendar: WorkingCalendar, reference: ReferenceCache = ReferenceCache()) {
+    public init(profiles: [PolicyProfile], calendars: CalendarSource, reference: ReferenceCache = ReferenceCache()) {
         self.profiles = Dictionary(uniqueKeysWithValues: profiles.map { ($0.id, $0) })
-        self.calendar = calendar
+        self.calendars = calendars
         self.reference = reference
+    }
+
+    /// With a fixed calendar (tests).
+    public init(profiles: [PolicyProfile], calendar: WorkingCalendar, reference: ReferenceCache = ReferenceCache()) {
+        self.init(profiles: profiles, calendars: CalendarSource(fixed: calendar), reference: reference)
     }
 
     public func handle(_ message: IncomingMessage, context: HandlerContext) throws {
@@ -42,6 +49,7 @@ public struct RoutingHandler: MessageHandler {
     /// an earlier delivery, or by the office by hand) is left alone.
     public func route(_ orderId: UUID, context: HandlerContext) throws {
         let tx = context.connection
+        try calendars.refreshIfDue(on: tx)
         guard let stored = try WorkOrders.load(orderId, forUpdate: true, on: tx) else {
             // The event is only published after the order's transaction committed, so this is a
             // foreign or corrupt message, not a race.

@@ -3,7 +3,8 @@ import PostgresClient
 
 /// Applies the SQL migrations bundled with this module, in order, each in its own transaction,
 /// under an advisory lock so that several workers starting at once are safe. `schema_migrations`
-/// records what was applied.
+/// records what was applied. Then it seeds the working-day calendar with the built-in
+/// arrangements of the years nobody loaded (`CalendarStore.seedBuiltIn`).
 public struct Migrator: Sendable {
     public struct Migration: Sendable, Equatable {
         public let version: Int
@@ -67,6 +68,14 @@ public struct Migrator: Sendable {
                 throw MigrationError(message: "migration \(migration.version) (\(migration.name)) failed: \(error)")
             }
             done.append(migration.version)
+        }
+        // The built-in holiday arrangements seed the years nobody loaded (never an operator's).
+        if applied.union(done).contains(CalendarStore.migrationVersion) {
+            do {
+                try connection.withTransaction { tx in _ = try CalendarStore.seedBuiltIn(on: tx) }
+            } catch {
+                throw MigrationError(message: "seeding the built-in holiday arrangements failed: \(error)")
+            }
         }
         return done
     }

@@ -121,6 +121,7 @@ public enum WorkOrders {
         guard let number = try rows.first?.decode("number", as: String.self) else { return nil }
         try appendEvents(transition.events.map(EventRecord.init), orderId: new.id, assignmentId: nil, actor: actor, at: now, on: connection)
         try applyTimers(transition.timers, orderId: new.id, assignmentId: nil, at: now, on: connection)
+        try CalendarStore.markWeekdayFallbacks(transition.weekdayFallbacks, orderId: new.id, actor: actor, at: now, on: connection)
         try Outbox.append(outbox(number), on: connection)
         return number
     }
@@ -219,6 +220,7 @@ public enum WorkOrders {
                                                 at: now, basis: basis, on: connection)
         try appendEvents(transition.events.map(EventRecord.init), orderId: stored.id, assignmentId: assignmentId, actor: actor, at: now, on: connection)
         try applyTimers(transition.timers, orderId: stored.id, assignmentId: assignmentId, at: now, on: connection)
+        try CalendarStore.markWeekdayFallbacks(transition.weekdayFallbacks, orderId: stored.id, actor: actor, at: now, on: connection)
         try Outbox.append(outbox, on: connection)
     }
 

@@ -15,7 +15,10 @@ struct Intake: WorkerCommand {
     @OptionGroup var options: WorkerOptions
 
     static func worker(_ configuration: WorkerConfiguration) throws -> WorkerApplication {
-        try consuming(configuration, with: IntakeHandler(profile: try WorkerRules.profile(configuration),
-                                                          calendar: try WorkerRules.calendar()))
+        let calendars = try WorkerRules.calendar()
+        var worker = try consuming(configuration, with: IntakeHandler(profile: try WorkerRules.profile(configuration),
+                                                                      calendars: calendars))
+        worker.watchCalendar(calendars)
+        return worker
     }
 }

@@ -17,7 +17,10 @@ struct Routing: WorkerCommand {
 
     static func worker(_ configuration: WorkerConfiguration) throws -> WorkerApplication {
         // Orders are dispatched under the profile they were received under.
-        try consuming(configuration, with: RoutingHandler(profiles: try PolicyProfile.allBundled(),
-                                                           calendar: try WorkerRules.calendar()))
+        let calendars = try WorkerRules.calendar()
+        var worker = try consuming(configuration, with: RoutingHandler(profiles: try PolicyProfile.allBundled(),
+                                                                       calendars: calendars))
+        worker.watchCalendar(calendars)
+        return worker
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HotlineDomain
+import HotlineStore
 
 /// A bad argument the command found itself: one line on standard error, exit status 2 (see
 /// `Hotlinectl.main`).
@@ -73,21 +74,38 @@ struct CalendarCommand: ParsableCommand {
     struct Load: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "load",
-            abstract: "Validate a year's holiday arrangement file and print what it holds.",
+            abstract: "Validate a year's holiday arrangement file and store it as the fleet's calendar.",
             discussion: """
             The file is JSON: {"year": 2027, "holidays": ["2027-01-01", ...], "workdays": ["2027-02-06", ...]}
-            (workdays: the Saturdays and Sundays made working days). Errors name the file, the key path
-            and the problem. This command only validates: persisting the arrangement into the database
-            comes with a later issue; until then pass the file to is-workday / add-workdays with --arrangement.
+            (workdays: the Saturdays and Sundays made working days). Every problem gets a line naming the
+            file, the key path and the problem, and exit status 2; nothing is stored then.
+            A valid year is stored in one transaction, replacing the year if it was loaded (by an operator
+            or by the built-in seed); timers that counted Monday to Friday for that year are counted again,
+            with an event on each order whose due time moved. Running workers read it within 30 seconds.
             """)
 
         @Argument(help: "The arrangement file.") var file: String?
+        @Flag(help: "Only validate and print the file; store nothing.") var check = false
+        @OptionGroup var database: DatabaseOption
 
         func run() throws {
             guard let file else { throw usageFailure("missing FILE") }
             let arrangement: HolidayArrangement
-            do { arrangement = try HolidayArrangement.load(contentsOf: URL(fileURLWithPath: file)) } catch {
+            do {
+                let data: Data
+                do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+                    throw DataFileError(file: file, keyPath: "", problem: "cannot be read")
+                }
+                do { arrangement = try JSONDecoder().decode(HolidayArrangement.self, from: data) } catch {
+                    throw DataFileError.decoding(error, file: file)
+                }
+            } catch let error as DataFileError {
                 throw usageFailure(error.description)
+            }
+            let problems = arrangement.problems(file: file)
+            guard problems.isEmpty else {
+                for problem in problems { FileHandle.standardError.write(Data("hotlinectl: \(problem)\n".utf8)) }
+                throw ExitCode(2)
             }
             var calendar = WorkingCalendar(arrangements: [arrangement])
             calendar.outsideLoadedYears = .error
@@ -96,7 +114,17 @@ struct CalendarCommand: ParsableCommand {
             print("holidays (\(arrangement.holidays.count)): \(arrangement.holidays.map(\.description).joined(separator: " "))")
             print("make-up working days (\(arrangement.workdays.count)): \(arrangement.workdays.map(\.description).joined(separator: " "))")
             print("working days in the year: \(count)")
-            print("not saved: persisting into the database comes with a later issue")
+            if check { return }
+            let connection = try database.connect(name: "hotlinectl-calendar")
+            defer { connection.close() }
+            // On a new database: the tables, and the built-in years seeded, before this one.
+            try Migrator.bundled().migrate(connection)
+            let outcome = try connection.withTransaction { tx in
+                try CalendarStore.load(arrangement, source: .operator, actor: "hotlinectl calendar load", at: Date(), on: tx)
+            }
+            print("stored\(outcome.replaced ? " (replacing the year loaded before)" : ""): running workers count with it within 30 s")
+            print("timers counted again: \(outcome.recomputedTimers); orders whose due times moved: \(outcome.movedOrders.count)"
+                  + (outcome.movedOrders.isEmpty ? "" : " (\(outcome.movedOrders.prefix(10).joined(separator: ", "))\(outcome.movedOrders.count > 10 ? ", ..." : ""))"))
         }
     }
 }

@@ -96,7 +96,7 @@ struct OrderCommand: ParsableCommand {
         let connection = try database.connect(name: "hotlinectl-order")
         defer { connection.close() }
         let profiles = Dictionary(uniqueKeysWithValues: try PolicyProfile.allBundled().map { ($0.id, $0) })
-        let calendar = try WorkerRules.calendar()
+        let calendar = try CalendarStore.read(on: connection)
         do {
             let (_, transition) = try connection.withTransaction { tx in
                 try OrderCommands.perform(command, number: number, actor: actor, at: Date(), profiles: profiles, calendar: calendar, on: tx)

@@ -61,6 +61,22 @@ struct StatusReport: Encodable {
         var ageSeconds: Double
     }
 
+    /// The loaded working-day calendar, as seen from today (China Standard Time).
+    struct CalendarState: Encodable {
+        /// The loaded years, ascending.
+        var years: [Int]
+        /// The last day of the run of loaded years that starts with the current one (nil when the
+        /// current year is not loaded).
+        var loadedThrough: String?
+        /// Days after today up to `loadedThrough` (0 when the current year is not loaded).
+        var daysRemaining: Int
+        /// Set when fewer than `warningDays` remain: next year's arrangement must be loaded.
+        var warning: String?
+    }
+
+    /// Below this many days of loaded calendar, status warns.
+    static let calendarWarningDays = 60
+
     var generatedAt = Date()
     var workOrders: Int?
     var states: [StateCount] = []
@@ -71,6 +87,7 @@ struct StatusReport: Encodable {
     /// Open (not replayed, not purged) parked messages per consumer.
     var parked: [String: Int]?
     var queues: [QueueDepth] = []
+    var calendar: CalendarState?
     /// What could not be read ("database: ...", "broker: ..."); empty when everything was.
     var problems: [String] = []
 
@@ -167,6 +184,27 @@ struct StatusReport: Encodable {
             open[try row.decode("consumer", as: String.self)] = try row.decode("n", as: Int.self)
         }
         parked = open
+
+        let hasCalendar = try db.query("SELECT to_regclass('calendar_years') IS NOT NULL AS ok").first?.decode("ok", as: Bool.self) ?? false
+        if hasCalendar {
+            calendar = Self.calendarState(years: try CalendarStore.years(on: db).map(\.year), today: LocalDate(instant: generatedAt))
+        }
+    }
+
+    /// How much loaded calendar is left after `today`, and the warning when it is under 60 days.
+    static func calendarState(years: [Int], today: LocalDate) -> CalendarState {
+        var last: Int?
+        while years.contains((last ?? today.year - 1) + 1) { last = (last ?? today.year - 1) + 1 }
+        let through = last.map { LocalDate(year: $0, month: 12, day: 31)! }
+        let remaining = through.map { $0.daysSinceEpoch - today.daysSinceEpoch } ?? 0
+        var warning: String?
+        if remaining < calendarWarningDays {
+            let next = (last ?? today.year - 1) + 1
+            warning = (through.map { "working-day calendar loaded only to \($0) (\(remaining) days left)" }
+                       ?? "no working-day calendar loaded for \(today.year)")
+                + ": load the \(next) arrangement (`hotlinectl calendar load FILE`); until then due times in \(next) count Monday to Friday"
+        }
+        return CalendarState(years: years, loadedThrough: through?.description, daysRemaining: remaining, warning: warning)
     }
 
     mutating func readQueues(_ amqp: AMQPConnection) throws {
@@ -230,6 +268,14 @@ struct StatusReport: Encodable {
                     line("  " + pad(queue.queue) + right("not declared", 20))
                 }
             }
+        }
+        line()
+        if let calendar {
+            let years = calendar.years.isEmpty ? "none" : "\(calendar.years.first!)–\(calendar.years.last!)"
+            line("calendar: years \(years) loaded" + (calendar.loadedThrough.map { ", through \($0) (\(calendar.daysRemaining) days left)" } ?? ""))
+            if let warning = calendar.warning { line("warning: \(warning)") }
+        } else {
+            line("calendar: unavailable")
         }
         for problem in problems { line("problem: \(problem)") }
         return out

@@ -22,12 +22,12 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cli-2027-\(UUID()).json")
         try Data(#"{"year": 2027, "holidays": ["2027-01-01"], "workdays": ["2027-02-06"]}"#.utf8).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        let ok = try ctl("calendar", "load", url.path)
+        let ok = try ctl("calendar", "load", "--check", url.path)
         #expect(ok.status == 0)
         #expect(ok.stdout.contains("year 2027: valid"))
         #expect(ok.stdout.contains("2027-02-06"))
         try Data(#"{"year": 2027, "holidays": ["2027-02-30"], "workdays": []}"#.utf8).write(to: url)
-        let bad = try ctl("calendar", "load", url.path)
+        let bad = try ctl("calendar", "load", "--check", url.path)
         #expect(bad.status == 2)
         #expect(bad.stderr == "hotlinectl: \(url.path): holidays[0]: \"2027-02-30\" is not a date of the form YYYY-MM-DD\n")
         // With the file, 2027 is known.
