@@ -6,7 +6,7 @@ import HotlineDomain
 /// Every measure works on character shingles of the *cleaned* text: normalised
 /// (`TextNormalisation`), then only letters kept (Chinese characters included; punctuation,
 /// whitespace and digits removed, so "阳光花园小区3号楼停水" and "阳光花园小区5号楼停水了" come out
-/// the same), ASCII lower-cased, and the sentence particles 的 了 吗 呢 啊 吧 呀 哦 嘛 dropped.
+/// the same), ASCII lower-cased, and the lexicon's sentence particles (的 了 吗 呢 啊 吧 呀 哦 嘛) dropped.
 ///
 /// ## Deciding (measured; the numbers are asserted in `FingerprintTests`)
 ///
@@ -18,7 +18,8 @@ import HotlineDomain
 /// - `similarity`: Jaccard over bigram sets. Rephrasings by different citizens measured 0.11–0.33;
 ///   unrelated requests at most 0.08 (mean 0.003); near-verbatim texts 0.70–1.
 /// - `topics`: a small lexicon of the matters 12345 clusters are made of (停水, 停电, 停气, 供暖,
-///   噪音, 欠薪, 路灯, 垃圾, 油烟, 下水道, 电梯, ...). Lexical similarity alone cannot tell
+///   噪音, 欠薪, 路灯, 垃圾, 油烟, 下水道, 电梯, ...), the data file `matter-lexicon.json` of
+///   `HotlineDomain` (`MatterLexicon`). Lexical similarity alone cannot tell
 ///   "幸福小区停水一天了，什么时候能恢复供水" from "幸福小区停电一天了，什么时候能恢复供电"
 ///   (Jaccard 0.68) or "阳光花园小区3号楼停水" from "阳光花园小区3号楼楼下烧烤店油烟扰民" (0.39):
 ///   in one area the place words are shared by everything. Two texts that both name a matter from
@@ -136,29 +137,13 @@ public enum Fingerprint {
         return found
     }
 
-    /// `lexicon` with its words as UTF-8, for `SearchableText`.
-    static let lexiconUTF8: [(topic: String, words: [[UInt8]])] = lexicon.map { ($0.topic, $0.words.map { Array($0.utf8) }) }
+    /// The bundled lexicon's words as UTF-8, for `SearchableText`.
+    static let lexiconUTF8: [(topic: String, words: [[UInt8]])] = MatterLexicon.bundled.matters.map {
+        ($0.topic, $0.words.map { Array($0.utf8) })
+    }
 
-    /// Matters that make up most 12345 clusters, with the words citizens use for them.
-    static let lexicon: [(topic: String, words: [String])] = [
-        ("waterOutage", ["停水", "断水", "没水", "没有水", "来水", "供水", "水压", "自来水", "水管"]),
-        ("powerOutage", ["停电", "断电", "没电", "没有电", "供电", "跳闸", "电压"]),
-        ("gas", ["停气", "燃气", "煤气", "天然气"]),
-        ("heating", ["暖气", "供暖", "供热", "取暖"]),
-        ("noise", ["噪音", "噪声", "吵闹", "太吵", "很吵"]),
-        ("unpaidWages", ["欠薪", "讨薪", "工资", "工钱", "薪水", "劳务费"]),
-        ("streetLight", ["路灯"]),
-        ("refuse", ["垃圾"]),
-        ("cookingFumes", ["油烟"]),
-        ("drainage", ["下水道", "污水", "积水", "排水", "化粪池", "管道堵"]),
-        ("lift", ["电梯"]),
-        ("illegalBuilding", ["违建", "违章建筑", "私搭乱建"]),
-        ("propertyFees", ["物业费", "停车费"]),
-        ("housingDelivery", ["交房", "房产证", "不动产证"]),
-        ("publicTransport", ["公交", "出租车", "网约车"]),
-    ]
-
-    static let particles: Set<Character> = ["的", "了", "吗", "呢", "啊", "吧", "呀", "哦", "嘛"]
+    /// The bundled lexicon's sentence particles, dropped before texts are compared.
+    static let particles: Set<Character> = Set(MatterLexicon.bundled.particles.compactMap(\.first))
 
     /// FNV-1a 64 over UTF-8, then `fmix64` (MurmurHash3's finaliser).
     static func stableHash(_ text: String) -> UInt64 {

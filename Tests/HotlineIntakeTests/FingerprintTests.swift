@@ -1,3 +1,4 @@
+import HotlineDomain
 import HotlineIntake
 import Testing
 
@@ -142,6 +143,19 @@ enum Requests {
             #expect(stored == x)
             #expect(x.shingles.count == Set(Fingerprint.shingles(a)).count)
             #expect(abs(stored.similarity(to: y) - Fingerprint.similarity(a, b)) < 1e-12, "\(a) / \(b)")
+        }
+    }
+
+    /// The lexicon is data (`HotlineDomain`'s `matter-lexicon.json`): each of its words, inside a
+    /// request, names its matter, and the particles it lists are dropped.
+    @Test func everyLexiconWordNamesItsMatter() {
+        for matter in MatterLexicon.bundled.matters {
+            for word in matter.words {
+                #expect(Fingerprint.topics("小区\(word)三天了") == [matter.topic], "\(word)")
+            }
+        }
+        for particle in MatterLexicon.bundled.particles {
+            #expect(Fingerprint.cleaned("停水\(particle)") == "停水", "\(particle)")
         }
     }
 
