@@ -248,8 +248,19 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
 
     // MARK: Loading
 
-    /// The names of the bundled profiles.
-    public static let bundledIDs = ["qidong", "baotou", "zezhou", "pingdingshan", "henan"]
+    /// The names of the bundled profiles, derived from the files themselves: every
+    /// `Resources/profiles/<id>.json` is one, in the order of their source documents (`document`,
+    /// 000 qidong … 004 henan; a file whose `document` cannot be read sorts last, and loading it
+    /// names its problem).
+    public static let bundledIDs: [String] = {
+        let urls = (HotlineDomain.resources.urls(forResourcesWithExtension: "json", subdirectory: "profiles") ?? []).map { $0 as URL }
+        struct Document: Decodable { var document: String? }
+        let entries = urls.map { url -> (id: String, document: String) in
+            let document = (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(Document.self, from: $0) }?.document
+            return (url.deletingPathExtension().lastPathComponent, document ?? "\u{10FFFF}")
+        }
+        return entries.sorted { ($0.document, $0.id) < ($1.document, $1.id) }.map(\.id)
+    }()
 
     /// A bundled profile by name.
     public static func bundled(_ id: String) throws(DataFileError) -> PolicyProfile {

@@ -120,4 +120,17 @@ import Testing
             for name in vocabulary.urgencies[urgency.rawValue] ?? [] { #expect(Urgency(parsing: name) == urgency, "\(name)") }
         }
     }
+
+    /// The list of profiles is the files: one written beside them would be listed (read from the
+    /// source tree, which the bundle copies), and they come in the order of their documents.
+    @Test func theProfileListIsDerivedFromTheProfileFiles() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/HotlineDomain/Resources/profiles")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+        #expect(Set(PolicyProfile.bundledIDs) == Set(files.map { String($0.dropLast(5)) }))
+        let profiles = try PolicyProfile.allBundled()
+        #expect(profiles.map(\.id) == PolicyProfile.bundledIDs)
+        #expect(profiles.map(\.document) == profiles.map(\.document).sorted())
+        #expect(profiles.map { String($0.document.prefix(3)) } == ["000", "001", "002", "003", "004"])
+    }
 }
