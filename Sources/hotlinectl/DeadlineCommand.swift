@@ -57,6 +57,7 @@ struct DeadlineCommand: ParsableCommand {
             "dispatchBy": instant(set.dispatchBy),
             "signBy": instant(set.signBy),
             "firstFeedbackBy": instant(set.firstFeedbackBy),
+            "firstFeedbackAfterSigning": set.firstFeedbackAfterSigning?.description ?? NSNull(),
             "returnWindowEnd": instant(set.returnWindowEnd),
             "replyBy": ChinaTime.format(set.replyBy),
             "replyLimit": set.replyLimit.description,
