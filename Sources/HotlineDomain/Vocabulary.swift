@@ -16,6 +16,10 @@ public struct Vocabulary: Hashable, Sendable, Decodable, ValidatedDataFileWithPr
     public var categories: [String: [String]]
     public var urgencies: [String: [String]]
 
+    /// Per table, every code and name lower-cased → its code (the first owner wins), so that
+    /// reading a name is one dictionary lookup (intake reads three per submission).
+    private let keys: [String: [String: String]]
+
     enum CodingKeys: String, CodingKey, CaseIterable { case basis, channels, categories, urgencies }
 
     public init(basis: String, channels: [String: [String]], categories: [String: [String]], urgencies: [String: [String]]) {
@@ -23,15 +27,26 @@ public struct Vocabulary: Hashable, Sendable, Decodable, ValidatedDataFileWithPr
         self.channels = channels
         self.categories = categories
         self.urgencies = urgencies
+        func keys<Code: RawRepresentable & CaseIterable>(_ names: [String: [String]], _: Code.Type) -> [String: String]
+        where Code.RawValue == String {
+            var keys: [String: String] = [:]
+            for code in Code.allCases { keys[code.rawValue.lowercased()] = code.rawValue }
+            for code in Code.allCases {
+                for name in names[code.rawValue] ?? [] where keys[name.lowercased()] == nil { keys[name.lowercased()] = code.rawValue }
+            }
+            return keys
+        }
+        self.keys = ["channels": keys(channels, Channel.self), "categories": keys(categories, Category.self),
+                     "urgencies": keys(urgencies, Urgency.self)]
     }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.allCases.map(\.rawValue))
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        basis = try c.decode(String.self, forKey: .basis)
-        channels = try c.decode([String: [String]].self, forKey: .channels)
-        categories = try c.decode([String: [String]].self, forKey: .categories)
-        urgencies = try c.decode([String: [String]].self, forKey: .urgencies)
+        self.init(basis: try c.decode(String.self, forKey: .basis),
+                  channels: try c.decode([String: [String]].self, forKey: .channels),
+                  categories: try c.decode([String: [String]].self, forKey: .categories),
+                  urgencies: try c.decode([String: [String]].self, forKey: .urgencies))
     }
 
     /// A code without names, a key that is no code, an empty name, a name given to two codes (or
@@ -74,21 +89,15 @@ public struct Vocabulary: Hashable, Sendable, Decodable, ValidatedDataFileWithPr
         return problems
     }
 
-    /// The code a text names (its code or one of its names, ignoring ASCII case), from one table.
-    static func lookup<Code: RawRepresentable & CaseIterable>(_ text: String, _ names: [String: [String]]) -> Code?
-    where Code.RawValue == String {
-        let key = text.lowercased()
-        if let code = Code.allCases.first(where: { $0.rawValue.lowercased() == key }) { return code }
-        for code in Code.allCases where names[code.rawValue]?.contains(where: { $0.lowercased() == key }) ?? false {
-            return code
-        }
-        return nil
+    /// The code a text names (its code or one of its names, ignoring case), from one table.
+    func lookup<Code: RawRepresentable>(_ text: String, _ table: String) -> Code? where Code.RawValue == String {
+        keys[table]?[text.lowercased()].flatMap(Code.init(rawValue:))
     }
 
     /// The channel `text` names (code or name); the caller normalises the text first.
-    public func channel(named text: String) -> Channel? { Self.lookup(text, channels) }
-    public func category(named text: String) -> Category? { Self.lookup(text, categories) }
-    public func urgency(named text: String) -> Urgency? { Self.lookup(text, urgencies) }
+    public func channel(named text: String) -> Channel? { lookup(text, "channels") }
+    public func category(named text: String) -> Category? { lookup(text, "categories") }
+    public func urgency(named text: String) -> Urgency? { lookup(text, "urgencies") }
 
     /// The first name of each code, in code order, e.g. 热线电话, 短信, ... for messages.
     public var channelNames: [String] { Channel.allCases.compactMap { channels[$0.rawValue]?.first } }
