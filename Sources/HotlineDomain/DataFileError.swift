@@ -114,3 +114,45 @@ extension ValidatedDataFile {
         return try load(data: data, file: url.path)
     }
 }
+
+extension ValidatedDataFile {
+    /// A file bundled with this module (`Resources/[subdirectory/]name.json`), decoded and
+    /// validated; named `<bundled>/...` in errors.
+    static func bundledFile(_ name: String, subdirectory: String? = nil) throws(DataFileError) -> Self {
+        let file = "<bundled>/" + (subdirectory.map { "\($0)/" } ?? "") + name + ".json"
+        guard let url = HotlineDomain.resources.url(forResource: name, withExtension: "json", subdirectory: subdirectory) else {
+            throw DataFileError(file: file, keyPath: "", problem: "missing from the module's resources")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw DataFileError(file: file, keyPath: "", problem: "cannot be read") }
+        return try load(data: data, file: file)
+    }
+
+    /// `bundledFile`, for a value read once into a `static let`. The file ships inside the module
+    /// and the module's tests load it, so a problem here is a broken build, not an operator's
+    /// mistake: the process stops, naming the file's problem (rules only, never personal data).
+    static func bundledOrStop(_ name: String) -> Self {
+        do { return try bundledFile(name) } catch { fatalError("bundled data file is invalid: \(error)") }
+    }
+}
+
+/// A data file whose validation reports every problem it finds, one `DataFileError` (one line)
+/// each; `validate(file:)` throws the first.
+public protocol ValidatedDataFileWithProblems: ValidatedDataFile {
+    /// Every problem, in file order; empty when the file is valid.
+    func problems(file: String) -> [DataFileError]
+}
+
+extension ValidatedDataFileWithProblems {
+    public func validate(file: String) throws(DataFileError) {
+        if let first = problems(file: file).first { throw first }
+    }
+
+    /// Decodes `data` and lists every problem: the decoding error alone when it cannot be decoded,
+    /// otherwise every problem `problems(file:)` finds. Empty when the file is valid.
+    public static func problems(data: Data, file: String) -> [DataFileError] {
+        do { return try JSONDecoder().decode(Self.self, from: data).problems(file: file) } catch {
+            return [DataFileError.from(error, file: file)]
+        }
+    }
+}

@@ -9,7 +9,12 @@ public struct DeadlineSet: Equatable, Sendable {
     public var start: Date
     public var dispatchBy: Date?
     public var signBy: Date?
+    /// First feedback due, when it counts from the start; nil when the profile sets none or it
+    /// counts from signing (see `firstFeedbackAfterSigning`).
     public var firstFeedbackBy: Date?
+    /// First feedback due this long after the unit signs (henan: 签收后2个小时内), known only once it
+    /// has signed: `Deadlines.firstFeedbackBy(profile:kind:signedAt:calendar:)`.
+    public var firstFeedbackAfterSigning: TimeLimit?
     public var returnWindowEnd: Date?
     public var replyBy: Date
     public var replyLimit: TimeLimit
@@ -51,17 +56,28 @@ public enum Deadlines {
             if at > start { reminders.append(at) }
         }
         func optional(_ rule: LimitRule?) throws(RuleError) -> Date? {
-            guard let rule else { return nil }
+            guard let rule, rule.from == nil else { return nil }
             return try end(rule.limit, start, calendar)
         }
+        let feedback = profile.firstFeedbackRule(for: kind)
         return DeadlineSet(
             profile: profile.id, kind: kind, start: start,
             dispatchBy: try optional(profile.dispatchRule(for: kind)),
             signBy: try optional(profile.signRule(for: kind)),
-            firstFeedbackBy: try optional(profile.firstFeedbackRule(for: kind)),
+            firstFeedbackBy: try optional(feedback),
+            firstFeedbackAfterSigning: feedback?.from == .signing ? feedback?.limit : nil,
             returnWindowEnd: try profile.returns?.window.map { limit throws(RuleError) -> Date in try end(limit, start, calendar) },
             replyBy: replyBy, replyLimit: rule.limit, replyBasis: rule.basis, replyNote: rule.note,
             reminders: reminders.sorted())
+    }
+
+    /// When the first feedback is due for an order the unit signed at `signedAt`: nil when the
+    /// profile sets no first feedback for this kind; a rule that counts from the start ignores
+    /// `signedAt` (the same instant as `compute` gives).
+    public static func firstFeedbackBy(profile: PolicyProfile, kind: OrderKind, start: Date, signedAt: Date,
+                                       calendar: WorkingCalendar) throws(RuleError) -> Date? {
+        guard let rule = profile.firstFeedbackRule(for: kind) else { return nil }
+        return try end(rule.limit, rule.from == .signing ? signedAt : start, calendar)
     }
 
     /// Checks an extension request against the profile and returns the new reply-by.

@@ -412,12 +412,13 @@ public enum Lifecycle {
             next.rating = rating
             events.append(.rated(rating))
             next.state = .rated
-            if rating == .dissatisfied, let redo = profile.redo, exemptReason == nil {
+            if let redo = profile.redo, exemptReason == nil {
+                let reasonFound = redoReason.map { profile.revisit?.redoReasons.contains($0) ?? false } ?? false
                 let sendBack: Bool
                 switch redo.trigger {
-                case .firstDissatisfied: sendBack = true
-                case .dissatisfiedWithRedoReason:
-                    sendBack = redoReason.map { profile.revisit?.redoReasons.contains($0) ?? false } ?? false
+                case .firstDissatisfied: sendBack = rating == .dissatisfied
+                case .dissatisfiedWithRedoReason: sendBack = rating == .dissatisfied && reasonFound
+                case .redoReasonFound: sendBack = reasonFound
                 }
                 let allowed = redo.maxRedos.map { order.redoCount < $0 } ?? true
                 if sendBack && allowed {

@@ -49,8 +49,25 @@ public struct LimitRule: Hashable, Sendable, Codable {
     public var match: RuleMatch
     public var limit: TimeLimit
     public var basis: String
-    /// What the unit owes at the limit when it is not the final reply (pingdingshan class C).
+    /// What the unit owes at the limit when it is not the final reply (pingdingshan class C,
+    /// baotou's 办结或反馈).
     public var note: String?
+    /// What the limit counts from; absent: the order's start (see `DeadlineSet.start`).
+    public var from: Anchor?
+
+    /// What a limit counts from besides the order's start.
+    public enum Anchor: String, Hashable, Sendable, Codable {
+        /// The unit's signing (henan: 签收后2个小时内反馈初步办理意见); only for first feedback.
+        case signing
+    }
+
+    public init(match: RuleMatch, limit: TimeLimit, basis: String, note: String? = nil, from: Anchor? = nil) {
+        self.match = match
+        self.limit = limit
+        self.basis = basis
+        self.note = note
+        self.from = from
+    }
 }
 
 /// 退件: a unit's "not ours".
@@ -96,8 +113,11 @@ public struct RedoRules: Hashable, Sendable, Codable {
     public enum Trigger: String, Hashable, Sendable, Codable, CaseIterable {
         /// Any first "dissatisfied" at the revisit (zezhou).
         case firstDissatisfied
-        /// "Dissatisfied" and the case is one of the profile's redo reasons (qidong §4, pingdingshan).
+        /// "Dissatisfied" and the case is one of the profile's redo reasons (qidong §4).
         case dissatisfiedWithRedoReason
+        /// The revisit finds one of the profile's redo reasons, whatever the rating (pingdingshan
+        /// 五(五): 对回访中发现办理结果不属实的事项, 发回责任单位重新办理).
+        case redoReasonFound
     }
     public var trigger: Trigger
     /// Most redos per order; nil: none stated.
@@ -168,6 +188,8 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
     public var redo: RedoRules?
     /// Reminders before the reply-by, in natural hours.
     public var remindersBeforeReply: [TimeLimit]
+    /// Where the reminders come from (ours where the document sets no time).
+    public var remindersBasis: String
     public var revisit: RevisitRules?
     public var sms: SMSTemplate
     public var scoring: ScoringScheme
@@ -175,7 +197,7 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, name, document, keyedBy, dispatch, sign, firstFeedback, reply, returns, extensions, redo,
-             remindersBeforeReply, revisit, sms, scoring, intake
+             remindersBeforeReply, remindersBasis, revisit, sms, scoring, intake
     }
 
     public init(from decoder: any Decoder) throws {
@@ -193,6 +215,7 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         extensions = try c.decode([ExtensionRule].self, forKey: .extensions)
         redo = try c.decodeIfPresent(RedoRules.self, forKey: .redo)
         remindersBeforeReply = try c.decode([TimeLimit].self, forKey: .remindersBeforeReply)
+        remindersBasis = try c.decode(String.self, forKey: .remindersBasis)
         revisit = try c.decodeIfPresent(RevisitRules.self, forKey: .revisit)
         sms = try c.decode(SMSTemplate.self, forKey: .sms)
         scoring = try c.decode(ScoringScheme.self, forKey: .scoring)
@@ -219,6 +242,14 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         for (index, rule) in (dispatch + sign + firstFeedback + reply).enumerated() where rule.basis.isEmpty {
             throw fail("rules[\(index)].basis", "every rule names the clause of its source document")
         }
+        for (name, rules) in [("dispatch", dispatch), ("sign", sign), ("reply", reply)] {
+            for (index, rule) in rules.enumerated() where rule.from == .signing {
+                throw fail("\(name)[\(index)].from", "only firstFeedback rules count from signing")
+            }
+        }
+        if !remindersBeforeReply.isEmpty, remindersBasis.isEmpty {
+            throw fail("remindersBasis", "name the clause the reminders come from, or say they are ours")
+        }
         for (index, rule) in extensions.enumerated() {
             if !rule.allowed && (rule.maxCount != nil || rule.maxAmount != nil) {
                 throw fail("extensions[\(index)]", "a rule with allowed false must not give maxCount or maxAmount")
@@ -236,8 +267,8 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         if let redo, let max = redo.maxRedos, max < 1 {
             throw fail("redo.maxRedos", "must be at least 1 (omit redo for none)")
         }
-        if let redo, redo.trigger == .dissatisfiedWithRedoReason, revisit?.redoReasons.isEmpty ?? true {
-            throw fail("revisit.redoReasons", "redo.trigger dissatisfiedWithRedoReason needs at least one redo reason")
+        if let redo, redo.trigger != .firstDissatisfied, revisit?.redoReasons.isEmpty ?? true {
+            throw fail("revisit.redoReasons", "redo.trigger \(redo.trigger.rawValue) needs at least one redo reason")
         }
         guard sms.prefix.contains("{unit}") else { throw fail("sms.prefix", "must contain {unit}") }
         guard !sms.suffix.isEmpty else { throw fail("sms.suffix", "must not be empty") }
@@ -248,8 +279,19 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
 
     // MARK: Loading
 
-    /// The names of the bundled profiles.
-    public static let bundledIDs = ["qidong", "baotou", "zezhou", "pingdingshan", "henan"]
+    /// The names of the bundled profiles, derived from the files themselves: every
+    /// `Resources/profiles/<id>.json` is one, in the order of their source documents (`document`,
+    /// 000 qidong … 004 henan; a file whose `document` cannot be read sorts last, and loading it
+    /// names its problem).
+    public static let bundledIDs: [String] = {
+        let urls = (HotlineDomain.resources.urls(forResourcesWithExtension: "json", subdirectory: "profiles") ?? []).map { $0 as URL }
+        struct Document: Decodable { var document: String? }
+        let entries = urls.map { url -> (id: String, document: String) in
+            let document = (try? Data(contentsOf: url)).flatMap { try? JSONDecoder().decode(Document.self, from: $0) }?.document
+            return (url.deletingPathExtension().lastPathComponent, document ?? "\u{10FFFF}")
+        }
+        return entries.sorted { ($0.document, $0.id) < ($1.document, $1.id) }.map(\.id)
+    }()
 
     /// A bundled profile by name.
     public static func bundled(_ id: String) throws(DataFileError) -> PolicyProfile {

@@ -50,7 +50,7 @@ public enum RateName: String, Hashable, Sendable, Codable, CaseIterable {
     case timelyReceipt
     /// Complaint and report orders ÷ dispatched.
     case complaintRate
-    /// Closed on time ÷ (closed + open overdue).
+    /// Closed on time ÷ dispatched (zezhou 三(二)9: 按时办结事项件数 ÷ 转办总件数).
     case onTimeCompletion
     /// Overdue (closed late + open overdue) ÷ dispatched.
     case overdueRate
@@ -136,11 +136,11 @@ public struct UnitPeriodCounts: Hashable, Sendable {
     public var closed: Int { closedOnTime + closedLate }
     public var overdue: Int { closedLate + openOverdue }
 
-    /// Closed on time ÷ (closed + open overdue): leaving late orders open does not help. Nil when
-    /// nothing was closed or overdue.
+    /// Closed on time ÷ every order dispatched in the period (zezhou 三(二)9: 按时办结事项件数 ÷
+    /// 转办总件数): an order still open, late or not, does not count as on time. Nil when nothing
+    /// was dispatched.
     public var onTimeCompletionRate: Double? {
-        let denominator = closed + openOverdue
-        return denominator == 0 ? nil : Double(closedOnTime) / Double(denominator)
+        dispatched == 0 ? nil : Double(closedOnTime) / Double(dispatched)
     }
 
     func rate(_ name: RateName) -> Double? {

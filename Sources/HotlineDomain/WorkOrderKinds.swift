@@ -4,51 +4,24 @@ import Foundation
 public enum Category: String, CaseIterable, Codable, Sendable {
     case consult, help, suggestion, criticism, complaint, report
 
-    /// Accepts the code name or the Chinese name (咨询, 求助, 建议 / 意见, 批评, 投诉, 举报).
+    /// Accepts the code name or one of its names in `Vocabulary` (咨询, 求助, 建议 / 意见, 批评, 投诉, 举报, ...).
     public init?(parsing text: String) {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        if let value = Category(rawValue: t.lowercased()) { self = value; return }
-        switch t {
-        case "咨询", "咨询类": self = .consult
-        case "求助", "求助类": self = .help
-        case "建议", "意见", "意见建议", "建议类", "意见类": self = .suggestion
-        case "批评", "批评类": self = .criticism
-        case "投诉", "投诉类": self = .complaint
-        case "举报", "举报类": self = .report
-        default: return nil
-        }
+        guard let value = Vocabulary.bundled.category(named: text.trimmingCharacters(in: .whitespaces)) else { return nil }
+        self = value
     }
 
-    public var chineseName: String {
-        switch self {
-        case .consult: "咨询"
-        case .help: "求助"
-        case .suggestion: "建议"
-        case .criticism: "批评"
-        case .complaint: "投诉"
-        case .report: "举报"
-        }
-    }
+    /// The first of its names in `Vocabulary` (咨询, 求助, 建议, 批评, 投诉, 举报).
+    public var chineseName: String { Vocabulary.bundled.categories[rawValue]?.first ?? rawValue }
 }
 
 /// Urgency of an order.
 public enum Urgency: String, CaseIterable, Codable, Sendable {
     case emergency, majorOutage, basicLiving, general, complex
 
-    /// Accepts the code name or the Chinese name (紧急, 大面积停水停电..., 基本生活保障, 一般, 复杂疑难).
+    /// Accepts the code name or one of its names in `Vocabulary` (紧急, 大面积停水..., 基本生活保障, 一般, 复杂疑难, ...).
     public init?(parsing text: String) {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        if let value = Urgency.allCases.first(where: { $0.rawValue.lowercased() == t.lowercased() }) { self = value; return }
-        switch t {
-        case "major-outage", "major_outage": self = .majorOutage
-        case "basic-living", "basic_living": self = .basicLiving
-        case "紧急", "紧急类", "突发", "突发类": self = .emergency
-        case "重大停供", "大面积停水", "大面积停电", "大面积停气", "大面积停热", "环境污染", "大面积停水停电": self = .majorOutage
-        case "基本生活保障", "基本生活保障类": self = .basicLiving
-        case "一般", "一般类", "一般诉求": self = .general
-        case "复杂疑难", "复杂", "疑难": self = .complex
-        default: return nil
-        }
+        guard let value = Vocabulary.bundled.urgency(named: text.trimmingCharacters(in: .whitespaces)) else { return nil }
+        self = value
     }
 }
 

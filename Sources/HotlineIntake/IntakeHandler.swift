@@ -107,7 +107,6 @@ public struct IntakeHandler: MessageHandler {
         let locality = table.locality(regionCode: request.regionCode, address: request.address)
         let place = locality.village ?? locality.township
         let text = request.title + " " + request.content
-        let fingerprint = Fingerprint.simHash(text)
         let matter = Fingerprint.Matter(text)
         let topics = matter.topics.sorted()
         let id = UUID()
@@ -116,7 +115,7 @@ public struct IntakeHandler: MessageHandler {
         var new = NewWorkOrder(
             id: id, profile: profile.id, order: order, submissionId: request.submissionId, title: request.title,
             contentPII: request.content, citizenNamePII: request.citizenName, citizenPhonePII: request.phone?.digits,
-            addressPII: request.address, regionCode: request.regionCode, localityCode: place, fingerprint: fingerprint,
+            addressPII: request.address, regionCode: request.regionCode, localityCode: place,
             agentId: request.agentId)
         new.topics = topics
         new.shingles = matter.shingles
@@ -224,8 +223,7 @@ public struct IntakeHandler: MessageHandler {
 
     /// A request from the same phone, about the same matter, closed under an exempt revisit rule
     /// for which the profile closes on proof (POLICIES.md §4): the repeat is answered from it. The
-    /// phone narrows the candidates to a handful; the text decides (a citizen rephrases a repeat,
-    /// which a SimHash threshold would miss).
+    /// phone narrows the candidates to a handful; the text decides (a citizen rephrases a repeat).
     func findExemptClosing(_ request: IntakeRequest, matter: Fingerprint.Matter, on tx: PostgresConnection, now: Date) throws -> (id: UUID, answer: String?)? {
         guard let phone = request.phone?.digits, let reasons = profile.revisit?.closeOnProofFor, !reasons.isEmpty else { return nil }
         let rows = try tx.query("""

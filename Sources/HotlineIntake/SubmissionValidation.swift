@@ -115,7 +115,7 @@ public enum SubmissionValidation {
                         problem("channel", "does not match the routing key")
                     }
                 } else {
-                    problem("channel", "is not a known channel (\(Channel.allCases.map(\.rawValue).joined(separator: ", ")), or 热线电话, 短信, 网站, 客户端, 微信, 市长信箱, 评价系统, 上级热线)")
+                    problem("channel", "is not a known channel (\(Channel.allCases.map(\.rawValue).joined(separator: ", ")), or \(Vocabulary.bundled.channelNames.joined(separator: ", ")))")
                 }
             } else {
                 problem("channel", "is required")
@@ -178,7 +178,7 @@ public enum SubmissionValidation {
             urgency = Urgency(parsing: raw)
             if urgency == nil {
                 kindReadable = false
-                problem("urgency", "is not a known urgency (\(Urgency.allCases.map(\.rawValue).joined(separator: ", ")), or 紧急, 重大停供, 基本生活保障, 一般, 复杂疑难)")
+                problem("urgency", "is not a known urgency (\(Urgency.allCases.map(\.rawValue).joined(separator: ", ")), or \(Vocabulary.bundled.urgencyNames.joined(separator: ", ")))")
             }
         }
         var caseClass: CaseClass?
@@ -293,21 +293,9 @@ public enum SubmissionValidation {
     /// Channels whose submissions may come without a phone number (see `IntakeRequest.phone`).
     public static let phoneOptionalChannels: Set<Channel> = [.upperHotline, .evaluationSystem]
 
-    /// A channel by its code (any case) or a Chinese name.
+    /// A channel by its code (any case) or one of its names in `Vocabulary` (热线电话, 短信, ...).
     public static func channel(parsing text: String) -> Channel? {
-        let t = TextNormalisation.normalise(text)
-        if let channel = Channel.allCases.first(where: { $0.rawValue.lowercased() == t.lowercased() }) { return channel }
-        switch t.lowercased() {
-        case "热线电话", "电话", "12345", "热线": return .phone
-        case "短信": return .sms
-        case "网站", "政府网站", "门户网站": return .website
-        case "客户端", "app": return .app
-        case "微信", "公众号": return .wechat
-        case "市长信箱": return .mayorMailbox
-        case "评价系统", "好差评": return .evaluationSystem
-        case "上级热线", "省热线", "国务院客户端": return .upperHotline
-        default: return nil
-        }
+        Vocabulary.bundled.channel(named: TextNormalisation.normalise(text))
     }
 
     /// POLICIES.md §6 order: the reason "1" is `inLegalProcedure`, ..., "9" `excludedByLaw`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HotlineDomain
 
 /// The kinds of worker in the fleet; each is its own executable.
 public enum WorkerKind: String, CaseIterable, Sendable {
@@ -29,7 +30,7 @@ public struct WorkerOptions: ParsableArguments, Sendable {
     @Option(help: ArgumentHelp("Deliveries taken per batch and lane.", discussion: "Default: $HOTLINE_PREFETCH or 100."))
     public var prefetch: Int?
 
-    @Option(help: ArgumentHelp("Policy profile: qidong, baotou, zezhou, pingdingshan or henan.", discussion: "Default: $HOTLINE_PROFILE or qidong."))
+    @Option(help: ArgumentHelp("Policy profile: \(PolicyProfile.bundledIDs.joined(separator: ", ")).", discussion: "Default: $HOTLINE_PROFILE or qidong."))
     public var profile: String?
 
     @Option(name: .customLong("http-port"),
@@ -100,7 +101,7 @@ public struct WorkerOptions: ParsableArguments, Sendable {
 
 /// A validated worker configuration.
 public struct WorkerConfiguration: Sendable, Equatable {
-    public static let knownProfiles = ["qidong", "baotou", "zezhou", "pingdingshan", "henan"]
+    public static var knownProfiles: [String] { PolicyProfile.bundledIDs }
 
     public var databaseURL: String
     public var amqpURL: String

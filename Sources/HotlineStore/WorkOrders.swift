@@ -36,7 +36,6 @@ public struct NewWorkOrder: Sendable {
     public var localityCode: String?
     public var repeatOf: UUID?
     public var clusterKey: String?
-    public var fingerprint: Int64?
     /// The matters the text names (lexicon topics), for cluster detection.
     public var topics: [String] = []
     /// Stable hashes of the text's distinct bigrams, for comparing later orders with this one.
@@ -49,7 +48,7 @@ public struct NewWorkOrder: Sendable {
     public init(id: UUID, profile: String, order: WorkOrder, submissionId: String, title: String, contentPII: String,
                 citizenNamePII: String? = nil, citizenPhonePII: String? = nil, addressPII: String? = nil,
                 regionCode: String? = nil, localityCode: String? = nil, repeatOf: UUID? = nil, clusterKey: String? = nil,
-                fingerprint: Int64? = nil, agentId: String? = nil, kbEntryId: Int64? = nil, intakeAnswerPII: String? = nil) {
+                agentId: String? = nil, kbEntryId: Int64? = nil, intakeAnswerPII: String? = nil) {
         self.id = id
         self.profile = profile
         self.order = order
@@ -63,7 +62,6 @@ public struct NewWorkOrder: Sendable {
         self.localityCode = localityCode
         self.repeatOf = repeatOf
         self.clusterKey = clusterKey
-        self.fingerprint = fingerprint
         self.agentId = agentId
         self.kbEntryId = kbEntryId
         self.intakeAnswerPII = intakeAnswerPII
@@ -104,7 +102,7 @@ public enum WorkOrders {
             INSERT INTO work_orders (id, number, profile, channel, submission_id, state, category, urgency, class,
                 confidential, title, content_pii, citizen_name_pii, citizen_phone_pii, address_pii, region_code,
                 locality_code, received_at, dispatch_by, supervised, supervision_reason, repeat_of, cluster_key,
-                not_accepted_reason, fingerprint, topics, shingles, agent_id, kb_entry_id, intake_answer_pii, closed_at)
+                not_accepted_reason, topics, shingles, agent_id, kb_entry_id, intake_answer_pii, closed_at)
             VALUES (\(new.id),
                 '12345-' || to_char(\(order.receivedAt) AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-'
                     || lpad(nextval('work_order_numbers')::text, 7, '0'),
@@ -113,7 +111,7 @@ public enum WorkOrders {
                 \(order.confidential), \(new.title), \(new.contentPII), \(new.citizenNamePII), \(new.citizenPhonePII),
                 \(new.addressPII), \(new.regionCode), \(new.localityCode), \(order.receivedAt), \(dispatchBy),
                 \(order.supervision != nil), \(order.supervision?.rawValue), \(new.repeatOf), \(new.clusterKey),
-                \(order.notAcceptedReason?.rawValue), \(new.fingerprint), \(new.topics), \(new.shingles), \(new.agentId), \(new.kbEntryId),
+                \(order.notAcceptedReason?.rawValue), \(new.topics), \(new.shingles), \(new.agentId), \(new.kbEntryId),
                 \(new.intakeAnswerPII), \(isFinal(order.state) ? now : nil))
             ON CONFLICT (channel, submission_id) DO NOTHING
             RETURNING number

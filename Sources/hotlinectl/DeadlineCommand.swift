@@ -12,7 +12,7 @@ struct DeadlineCommand: ParsableCommand {
         the other profiles take --urgency. Instants the profile does not state are null.
         """)
 
-    @Option(help: "Profile: qidong, baotou, zezhou, pingdingshan, henan, or a profile file.") var profile: String?
+    @Option(help: "Profile: \(PolicyProfile.bundledIDs.joined(separator: ", ")), or a profile file.") var profile: String?
     @Option(help: "Category: consult, help, suggestion, criticism, complaint, report (or 咨询, 求助, 建议, 批评, 投诉, 举报).")
     var category: String?
     @Option(help: "Urgency: emergency, majorOutage, basicLiving, general, complex (or 紧急, 基本生活保障, ...).") var urgency: String?
@@ -57,6 +57,7 @@ struct DeadlineCommand: ParsableCommand {
             "dispatchBy": instant(set.dispatchBy),
             "signBy": instant(set.signBy),
             "firstFeedbackBy": instant(set.firstFeedbackBy),
+            "firstFeedbackAfterSigning": set.firstFeedbackAfterSigning?.description ?? NSNull(),
             "returnWindowEnd": instant(set.returnWindowEnd),
             "replyBy": ChinaTime.format(set.replyBy),
             "replyLimit": set.replyLimit.description,

@@ -119,14 +119,16 @@ import Testing
         #expect(result.vetoes == ["leakExposedCitizen"])
     }
 
-    @Test func all_8_onTimeCompletionCountsOpenOverdueOrders() {
+    @Test func all_8_onTimeCompletionCountsEveryDispatchedOrder() {
         var counts = UnitPeriodCounts(unit: "x")
+        counts.dispatched = 10
         counts.closedOnTime = 10
         #expect(counts.onTimeCompletionRate == 1)
-        counts.openOverdue = 10  // leaving late orders open does not help
+        counts.dispatched = 20  // an order still open is not closed on time, late or not
         #expect(counts.onTimeCompletionRate == 0.5)
         counts.closedLate = 5
-        #expect(counts.onTimeCompletionRate == 0.4)
+        counts.openOverdue = 5
+        #expect(counts.onTimeCompletionRate == 0.5)
     }
 
     @Test func baotou_8_threeRatesWeighThirtyThirtyFiveThirtyFive() {
