@@ -99,10 +99,10 @@ struct OrderCommand: ParsableCommand {
         let calendar = try WorkerRules.calendar()
         do {
             let (_, transition) = try connection.withTransaction { tx in
-                try OrderCommands.perform(command, number: number, actor: actor, at: Date(), profiles: profiles, calendar: calendar, on: tx)
+                try OfficeAndUnitCommands.perform(command, number: number, actor: actor, at: Date(), profiles: profiles, calendar: calendar, on: tx)
             }
             print("\(number): \(transition.order.stateName)")
-        } catch let error as OrderCommandError {
+        } catch let error as OfficeAndUnitCommandError {
             throw UsageError(error.description)
         }
     }
