@@ -45,7 +45,7 @@ public final class HandlerContext {
     /// Set by `park(reason:)`.
     public private(set) var parkReason: String?
 
-    init(connection: PostgresConnection, consumer: String, now: Date, logger: Logger) {
+    public init(connection: PostgresConnection, consumer: String, now: Date, logger: Logger) {
         self.connection = connection
         self.consumer = consumer
         self.now = now
