@@ -13,7 +13,7 @@
 //   SMS text, scoring); no I/O, no C, no servers.
 // - HotlineContracts: the message envelope, message contracts and the messaging topology, as
 //   pure values shared by every worker, the CLI and the tests.
-// - HotlineStore: the system of record's schema (SQL migrations) and every SQL statement, as named
+// - HotlineStore: the system of record's schema (SQL migrations) and the workers' SQL, as named
 //   operations that take and return collections (work orders and their transitions, intake's
 //   lookups, clusters, rejected submissions, outbox, inbox, parked messages), and the reference
 //   data (units, routing rules, knowledge base, the demo county) with the gazetteer: the gazetteer

@@ -16,6 +16,10 @@ import Logging
 /// request closed under an exempt revisit rule (answered from that closing) — and otherwise an
 /// accepted order with its dispatch-by timer. Repeats from the same phone are linked; the same
 /// matter from many citizens in one place is a cluster, supervised at the profile's threshold.
+///
+/// The handler decides; the store reads and writes (`WorkOrders`, `Citizens`, `Clusters`,
+/// `RejectedSubmissions` in HotlineStore): there is no SQL here. The windows, scan limits and
+/// cluster counting rule are the profile's (`profile.intake`).
 public struct IntakeHandler: MessageHandler {
     public let profile: PolicyProfile
     public let calendar: WorkingCalendar
