@@ -96,10 +96,13 @@ extension WorkOrders {
     public static func existing(_ keys: [SubmissionKey], on connection: PostgresConnection) throws
         -> [SubmissionKey: (id: UUID, number: String, state: String)] {
         guard !keys.isEmpty else { return [:] }
+        // A lookup by the unique key per submission (LIMIT keeps the planner from turning it into a
+        // join that may scan the table while its statistics are stale).
         let rows = try connection.query("""
-            SELECT w.channel, w.submission_id, w.id, w.number, w.state
+            SELECT k.channel, k.submission_id, w.id, w.number, w.state
             FROM unnest(\(keys.map(\.channel))::text[], \(keys.map(\.submissionId))::text[]) AS k(channel, submission_id)
-            JOIN work_orders w ON w.channel = k.channel AND w.submission_id = k.submission_id
+            CROSS JOIN LATERAL (SELECT id, number, state FROM work_orders
+                                WHERE channel = k.channel AND submission_id = k.submission_id LIMIT 1) w
             """)
         var found: [SubmissionKey: (id: UUID, number: String, state: String)] = [:]
         for row in rows {
