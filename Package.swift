@@ -16,9 +16,12 @@
 //   SMS text, scoring); no I/O, no C, no servers.
 // - HotlineContracts: the message envelope, message contracts and the messaging topology, as
 //   pure values shared by every worker, the CLI and the tests.
-// - HotlineStore: the system of record's schema (SQL migrations) and the tables every worker
-//   shares: work orders and their transitions, outbox, inbox, parked messages, reference data
-//   (gazetteer, units, routing rules, knowledge base, and the demo county).
+// - HotlineStore: the system of record's schema (SQL migrations) and the workers' SQL, as named
+//   operations that take and return collections (work orders and their transitions, intake's
+//   lookups, clusters, rejected submissions, outbox, inbox, parked messages), and the reference
+//   data (units, routing rules, knowledge base, the demo county) with the gazetteer: the gazetteer
+//   is a pure value over the `regions` rows the store already owns, so it lives here, below intake
+//   and routing, rather than in a module of its own.
 // - HotlineRuntime: what every worker process shares. A worker is a `WorkerApplication`: a list
 //   of services in one ServiceGroup — the migrations first, the outbox relay, consumer lanes,
 //   the worker's own loops (`ThreadService`: a `ThreadLoop` on a thread of its own) and the HTTP
@@ -30,7 +33,7 @@
 // - HotlineRouting: the routing worker's logic: choosing lead and co-units (rules, locality first,
 //   the three-level network), dispatching, re-dispatching approved returns.
 // - HotlineTestSupport: helpers for tests (server addresses that fail loudly when missing, a TCP
-//   proxy that can blackhole, fresh databases).
+//   proxy that can blackhole, fresh databases, a handler run in-process on a test database).
 // - one thin executable per worker and the admin CLI `hotlinectl`.
 import PackageDescription
 
@@ -132,7 +135,7 @@ let package = Package(
         // The workers' logic
         .target(
             name: "HotlineIntake",
-            dependencies: ["HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineRuntime", "HotlineRouting", "PostgresClient"],
+            dependencies: ["HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineRuntime"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -160,7 +163,6 @@ let package = Package(
                 "HotlineContracts",
                 "HotlineStore",
                 "HotlineRuntime",
-                "HotlineRouting",
                 "PostgresClient",
                 "AMQPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -171,7 +173,8 @@ let package = Package(
         // Tests
         .target(
             name: "HotlineTestSupport",
-            dependencies: ["PostgresClient", "AMQPClient", "HotlineRuntime"],
+            dependencies: ["PostgresClient", "AMQPClient", "HotlineContracts", "HotlineStore", "HotlineRuntime",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Tests/HotlineTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -204,8 +207,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "HotlineStoreTests",
+            dependencies: ["HotlineStore", "HotlineDomain", "HotlineContracts", "HotlineTestSupport", "PostgresClient"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HotlineIntakeTests",
-            dependencies: ["HotlineIntake", "HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineTestSupport"],
+            dependencies: ["HotlineIntake", "HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineRuntime",
+                           "HotlineTestSupport", "PostgresClient"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

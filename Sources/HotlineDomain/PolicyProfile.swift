@@ -167,7 +167,103 @@ public struct IntakeRules: Hashable, Sendable, Codable {
     public var harassmentLimitPerPhonePerDay: Int?
     /// People raising the same matter that make it a supervision case; nil: none set.
     public var clusterThreshold: Int?
+    /// How a cluster's size is counted against `clusterThreshold`.
+    public var clusterCounting: ClusterCountingRule
+    /// How far back intake looks for repeats, clusters and exempt closings.
+    public var windows: IntakeWindows
+    /// How many stored orders intake compares a new one with.
+    public var scan: IntakeScan
     public var basis: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case harassmentLimitPerPhonePerDay, clusterThreshold, clusterCounting, windows, scan, basis
+    }
+
+    public init(harassmentLimitPerPhonePerDay: Int? = nil, clusterThreshold: Int? = nil, clusterCounting: ClusterCountingRule,
+                windows: IntakeWindows, scan: IntakeScan, basis: String) {
+        self.harassmentLimitPerPhonePerDay = harassmentLimitPerPhonePerDay
+        self.clusterThreshold = clusterThreshold
+        self.clusterCounting = clusterCounting
+        self.windows = windows
+        self.scan = scan
+        self.basis = basis
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.allCases.map(\.rawValue))
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        harassmentLimitPerPhonePerDay = try c.decodeIfPresent(Int.self, forKey: .harassmentLimitPerPhonePerDay)
+        clusterThreshold = try c.decodeIfPresent(Int.self, forKey: .clusterThreshold)
+        clusterCounting = try c.decode(ClusterCountingRule.self, forKey: .clusterCounting)
+        windows = try c.decode(IntakeWindows.self, forKey: .windows)
+        scan = try c.decode(IntakeScan.self, forKey: .scan)
+        basis = try c.decode(String.self, forKey: .basis)
+    }
+}
+
+/// What a cluster counts towards its threshold.
+public enum ClusterCounting: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Every order of the cluster counts (人次): one citizen calling twice counts twice.
+    case personTimes
+    /// Citizens (distinct phone numbers) count (人): one citizen calling twice counts once.
+    case distinctCitizens
+}
+
+public struct ClusterCountingRule: Hashable, Sendable, Codable {
+    public var rule: ClusterCounting
+    public var basis: String
+
+    public init(rule: ClusterCounting, basis: String) {
+        self.rule = rule
+        self.basis = basis
+    }
+}
+
+/// Intake's look-back windows, in natural hours.
+public struct IntakeWindows: Hashable, Sendable, Codable {
+    /// How far back an open order from the same phone about the same matter makes a repeat.
+    public var repeatRequest: TimeLimit
+    /// How far back the same matter from other citizens in the same place counts towards a cluster.
+    public var cluster: TimeLimit
+    /// How far back a request closed under an exempt revisit rule answers a repeat.
+    public var exemptRepeat: TimeLimit
+    public var basis: String
+
+    public init(repeatRequest: TimeLimit, cluster: TimeLimit, exemptRepeat: TimeLimit, basis: String) {
+        self.repeatRequest = repeatRequest
+        self.cluster = cluster
+        self.exemptRepeat = exemptRepeat
+        self.basis = basis
+    }
+}
+
+/// How many stored orders intake reads and compares: bounded work per submission, whatever the
+/// volume of a phone or a place.
+public struct IntakeScan: Hashable, Sendable, Codable {
+    /// Open orders of the same phone compared for a repeat (oldest first).
+    public var repeatCandidates: Int
+    /// Exempt closings of the same phone compared (newest first).
+    public var exemptRepeatCandidates: Int
+    /// Newest orders of the place read for cluster candidates.
+    public var clusterPlaceOrders: Int
+    /// Of those, orders of the same lexicon matter compared (newest first).
+    public var clusterCandidates: Int
+    public var basis: String
+
+    public init(repeatCandidates: Int, exemptRepeatCandidates: Int, clusterPlaceOrders: Int, clusterCandidates: Int, basis: String) {
+        self.repeatCandidates = repeatCandidates
+        self.exemptRepeatCandidates = exemptRepeatCandidates
+        self.clusterPlaceOrders = clusterPlaceOrders
+        self.clusterCandidates = clusterCandidates
+        self.basis = basis
+    }
+}
+
+extension TimeLimit {
+    /// The limit as seconds of natural time; nil unless it is counted in natural hours.
+    public var naturalSeconds: TimeInterval? {
+        if case let .naturalHours(hours) = self { hours * 3_600 } else { nil }
+    }
 }
 
 /// A hotline centre's rules: every time limit, extension rule, SMS wording and scoring scheme.
@@ -274,6 +370,23 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         guard !sms.suffix.isEmpty else { throw fail("sms.suffix", "must not be empty") }
         if let n = intake.clusterThreshold, n < 2 { throw fail("intake.clusterThreshold", "must be at least 2") }
         if let n = intake.harassmentLimitPerPhonePerDay, n < 1 { throw fail("intake.harassmentLimitPerPhonePerDay", "must be at least 1") }
+        for (path, window) in [("repeatRequest", intake.windows.repeatRequest), ("cluster", intake.windows.cluster),
+                               ("exemptRepeat", intake.windows.exemptRepeat)] {
+            guard let seconds = window.naturalSeconds, seconds > 0 else {
+                throw fail("intake.windows.\(path)", "must be a positive amount of naturalHours")
+            }
+        }
+        for (path, n) in [("repeatCandidates", intake.scan.repeatCandidates), ("exemptRepeatCandidates", intake.scan.exemptRepeatCandidates),
+                          ("clusterPlaceOrders", intake.scan.clusterPlaceOrders), ("clusterCandidates", intake.scan.clusterCandidates)] where n < 1 {
+            throw fail("intake.scan.\(path)", "must be at least 1")
+        }
+        if intake.scan.clusterCandidates > intake.scan.clusterPlaceOrders {
+            throw fail("intake.scan.clusterCandidates", "cannot exceed clusterPlaceOrders (the candidates are taken from those orders)")
+        }
+        for (path, basis) in [("clusterCounting", intake.clusterCounting.basis), ("windows", intake.windows.basis), ("scan", intake.scan.basis)]
+            where basis.isEmpty {
+            throw fail("intake.\(path).basis", "must say where the value comes from (or that it is the project's choice)")
+        }
         try scoring.validate(file: file)
     }
 

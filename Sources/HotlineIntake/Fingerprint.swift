@@ -10,7 +10,7 @@ import HotlineDomain
 ///
 /// ## Deciding (measured; the numbers are asserted in `FingerprintTests`)
 ///
-/// **`isSameMatter` decides, for repeats and clusters alike**, on candidates SQL narrowed by other
+/// **`isSameMatter` decides, for repeats and clusters alike**, on candidates the store narrowed by other
 /// keys: for repeats, the same phone number's open (and recently closed) orders; for clusters, the
 /// same locality within the clustering window (and the same category). Those sets are small, so
 /// comparing texts in Swift is cheap, and the place is already matched by the key, so the text only

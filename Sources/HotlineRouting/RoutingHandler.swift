@@ -17,17 +17,17 @@ public struct RoutingHandler: MessageHandler {
     /// The working-day calendar of the system of record, read again while the worker runs.
     public let calendars: CalendarSource
     public var calendar: WorkingCalendar { calendars.current }
-    let reference: ReferenceCache
+    let reference: ReferenceCache<RoutingTable>
 
     /// `profiles` by id: an order is dispatched under the profile it was received under.
-    public init(profiles: [PolicyProfile], calendars: CalendarSource, reference: ReferenceCache = ReferenceCache()) {
+    public init(profiles: [PolicyProfile], calendars: CalendarSource, reference: ReferenceCache<RoutingTable> = .routingTable()) {
         self.profiles = Dictionary(uniqueKeysWithValues: profiles.map { ($0.id, $0) })
         self.calendars = calendars
         self.reference = reference
     }
 
     /// With a fixed calendar (tests).
-    public init(profiles: [PolicyProfile], calendar: WorkingCalendar, reference: ReferenceCache = ReferenceCache()) {
+    public init(profiles: [PolicyProfile], calendar: WorkingCalendar, reference: ReferenceCache<RoutingTable> = .routingTable()) {
         self.init(profiles: profiles, calendars: CalendarSource(fixed: calendar), reference: reference)
     }
 
@@ -65,7 +65,7 @@ public struct RoutingHandler: MessageHandler {
         let input = RoutingInput(category: stored.order.kind.category, urgency: stored.order.kind.urgency, title: stored.title,
                                  content: stored.contentPII, regionCode: stored.localityCode ?? stored.regionCode,
                                  address: stored.addressPII)
-        let table = try reference.table(on: tx)
+        let table = try reference.value(on: tx)
         switch table.decide(input, excluding: Set(stored.order.returnedBy)) {
         case let .dispatch(lead, coUnits, basis):
             switch Lifecycle.apply(.dispatch(lead: lead, coUnits: coUnits), to: stored.order, now: context.now,
@@ -84,7 +84,7 @@ public struct RoutingHandler: MessageHandler {
 
     func dispatch(_ stored: StoredOrder, _ transition: Transition, basis: String, context: HandlerContext) throws {
         try WorkOrders.apply(transition, to: stored, actor: "routing", at: context.now,
-                             outbox: OrderCommands.messages(for: transition, of: stored, basis: basis, at: context.now),
+                             outbox: TransitionMessages.announcing(transition, of: stored, basis: basis, at: context.now),
                              basis: basis, on: context.connection)
         context.logger.info("work order dispatched", metadata: [
             "hotline.work_order.number": "\(stored.number)", "hotline.unit": "\(transition.order.assignment?.leadUnit ?? "-")"])
@@ -96,5 +96,13 @@ public struct RoutingHandler: MessageHandler {
         try WorkOrders.awaitManualDispatch(stored, reason: reason, actor: "routing", at: context.now,
                                            outbox: [.event(event)], on: context.connection)
         context.logger.info("work order needs manual dispatch", metadata: ["hotline.work_order.number": "\(stored.number)"])
+    }
+}
+
+extension ReferenceCache where Value == RoutingTable {
+    /// The routing table: regions, units and active rules (not the knowledge base, which routing
+    /// does not use).
+    public static func routingTable(maxAge: Duration = .seconds(30)) -> ReferenceCache<RoutingTable> {
+        ReferenceCache(maxAge: maxAge) { connection in RoutingTable(try ReferenceData.load(on: connection, knowledgeBase: false)) }
     }
 }

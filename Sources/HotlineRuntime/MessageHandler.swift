@@ -14,6 +14,13 @@ public struct IncomingMessage: Sendable {
     /// How many times a handler already failed on this message (0 on its first delivery).
     public let attempt: Int
 
+    public init(delivery: Delivery, messageId: String, header: EnvelopeHeader, attempt: Int) {
+        self.delivery = delivery
+        self.messageId = messageId
+        self.header = header
+        self.attempt = attempt
+    }
+
     public var body: [UInt8] { delivery.body }
     public var type: String { header.type }
 
@@ -45,7 +52,7 @@ public final class HandlerContext {
     /// Set by `park(reason:)`.
     public private(set) var parkReason: String?
 
-    init(connection: PostgresConnection, consumer: String, now: Date, logger: Logger) {
+    public init(connection: PostgresConnection, consumer: String, now: Date, logger: Logger) {
         self.connection = connection
         self.consumer = consumer
         self.now = now

@@ -464,14 +464,19 @@ public struct ReferenceData: Codable, Sendable, Equatable {
         return counts
     }
 
+    /// Reads the gazetteer alone (what intake needs of the reference data).
+    public static func loadRegions(on connection: PostgresConnection) throws -> [RegionRecord] {
+        try connection.query("SELECT code, name, level, parent_code FROM regions ORDER BY code").map { row in
+            RegionRecord(code: try row.decode("code"), name: try row.decode("name"), level: try row.decode("level"),
+                         parentCode: try row.decode("parent_code"))
+        }
+    }
+
     /// Reads the gazetteer, every unit (inactive ones too, marked so), the active routing rules and,
     /// unless `knowledgeBase` is false, the knowledge base. Rows written without a name or code
     /// (by hand) are read as `rule-<id>` / `kb-<id>`.
     public static func load(on connection: PostgresConnection, knowledgeBase: Bool = true) throws -> ReferenceData {
-        let regions = try connection.query("SELECT code, name, level, parent_code FROM regions ORDER BY code").map { row in
-            RegionRecord(code: try row.decode("code"), name: try row.decode("name"), level: try row.decode("level"),
-                         parentCode: try row.decode("parent_code"))
-        }
+        let regions = try loadRegions(on: connection)
         let units = try connection.query("""
             SELECT u.code, u.name, u.level, p.code AS parent_code, u.kind, u.region_code, u.active
             FROM units u LEFT JOIN units p ON p.id = u.parent_id

@@ -24,6 +24,8 @@ public struct StoredOrder: Sendable, Equatable {
 /// A new work order, as intake creates it. `_pii` fields are personal data: never logged.
 public struct NewWorkOrder: Sendable {
     public var id: UUID
+    /// Taken beforehand (`WorkOrders.reserveNumbers`), so the order's messages can name it.
+    public var number: String
     public var profile: String
     public var order: WorkOrder
     public var submissionId: String
@@ -45,11 +47,12 @@ public struct NewWorkOrder: Sendable {
     /// Resolved at intake or not accepted: what the citizen was told.
     public var intakeAnswerPII: String?
 
-    public init(id: UUID, profile: String, order: WorkOrder, submissionId: String, title: String, contentPII: String,
+    public init(id: UUID, number: String, profile: String, order: WorkOrder, submissionId: String, title: String, contentPII: String,
                 citizenNamePII: String? = nil, citizenPhonePII: String? = nil, addressPII: String? = nil,
                 regionCode: String? = nil, localityCode: String? = nil, repeatOf: UUID? = nil, clusterKey: String? = nil,
                 agentId: String? = nil, kbEntryId: Int64? = nil, intakeAnswerPII: String? = nil) {
         self.id = id
+        self.number = number
         self.profile = profile
         self.order = order
         self.submissionId = submissionId
@@ -86,49 +89,62 @@ public enum WorkOrderStoreError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// A new order to write: the order (numbered), the transition intake applied to it, and the
+/// messages that announce it.
+public struct OrderCreation: Sendable {
+    public var order: NewWorkOrder
+    public var transition: Transition
+    public var outbox: [OutboxMessage]
+
+    public init(order: NewWorkOrder, transition: Transition, outbox: [OutboxMessage]) {
+        self.order = order
+        self.transition = transition
+        self.outbox = outbox
+    }
+}
+
 /// Work orders in the system of record. Every change is one `Transition` of the domain, written
 /// in the caller's transaction together with its events, timers and outgoing messages.
 public enum WorkOrders {
-    /// Creates the order in the state `transition` left it in (a new order is `received`; intake
-    /// applies accept / refuse / resolve-at-intake to it first), with the transition's events,
-    /// timers and the `outbox` messages made from its number. Returns the number, or nil, writing
-    /// nothing, when the channel already submitted this `submissionId` (idempotency).
+    /// Creates each order in the state its transition left it in (a new order is `received`;
+    /// intake applies accept / refuse / resolve-at-intake to it first), with the transition's
+    /// events, timers and outgoing messages. An order whose channel already submitted its
+    /// `submissionId` is not written, nor are its events, timers or messages (idempotency).
+    /// Returns the ids of the orders written.
     @discardableResult
-    public static func create(_ new: NewWorkOrder, transition: Transition, actor: String, at now: Date,
-                              outbox: (_ number: String) -> [OutboxMessage], on connection: PostgresConnection) throws -> String? {
-        let order = transition.order
-        let dispatchBy = transition.starts(.dispatchBy)
-        let rows = try connection.query("""
-            INSERT INTO work_orders (id, number, profile, channel, submission_id, state, category, urgency, class,
-                confidential, title, content_pii, citizen_name_pii, citizen_phone_pii, address_pii, region_code,
-                locality_code, received_at, dispatch_by, supervised, supervision_reason, repeat_of, cluster_key,
-                not_accepted_reason, topics, shingles, agent_id, kb_entry_id, intake_answer_pii, closed_at)
-            VALUES (\(new.id),
-                '12345-' || to_char(\(order.receivedAt) AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-'
-                    || lpad(nextval('work_order_numbers')::text, 7, '0'),
-                \(new.profile), \(order.channel.rawValue), \(new.submissionId), \(order.state.rawValue),
-                \(order.kind.category.rawValue), \(order.kind.urgency?.rawValue), \(order.kind.caseClass?.rawValue),
-                \(order.confidential), \(new.title), \(new.contentPII), \(new.citizenNamePII), \(new.citizenPhonePII),
-                \(new.addressPII), \(new.regionCode), \(new.localityCode), \(order.receivedAt), \(dispatchBy),
-                \(order.supervision != nil), \(order.supervision?.rawValue), \(new.repeatOf), \(new.clusterKey),
-                \(order.notAcceptedReason?.rawValue), \(new.topics), \(new.shingles), \(new.agentId), \(new.kbEntryId),
-                \(new.intakeAnswerPII), \(isFinal(order.state) ? now : nil))
-            ON CONFLICT (channel, submission_id) DO NOTHING
-            RETURNING number
-            """)
-        guard let number = try rows.first?.decode("number", as: String.self) else { return nil }
-        try appendEvents(transition.events.map(EventRecord.init), orderId: new.id, assignmentId: nil, actor: actor, at: now, on: connection)
-        try applyTimers(transition.timers, orderId: new.id, assignmentId: nil, at: now, on: connection)
-        try CalendarStore.markWeekdayFallbacks(transition.weekdayFallbacks, orderId: new.id, actor: actor, at: now, on: connection)
-        try Outbox.append(outbox(number), on: connection)
-        return number
-    }
-
-    /// The order created for `submissionId` on `channel`, if any.
-    public static func find(channel: String, submissionId: String, on connection: PostgresConnection) throws -> (id: UUID, number: String, state: String)? {
-        try connection.query("""
-            SELECT id, number, state FROM work_orders WHERE channel = \(channel) AND submission_id = \(submissionId)
-            """).first.map { (try $0.decode("id", as: UUID.self), try $0.decode("number", as: String.self), try $0.decode("state", as: String.self)) }
+    public static func create(_ creations: [OrderCreation], actor: String, at now: Date,
+                              on connection: PostgresConnection) throws -> Set<UUID> {
+        var created: Set<UUID> = []
+        var messages: [OutboxMessage] = []
+        for creation in creations {
+            let new = creation.order
+            let transition = creation.transition
+            let order = transition.order
+            let dispatchBy = transition.starts(.dispatchBy)
+            let inserted = try connection.execute("""
+                INSERT INTO work_orders (id, number, profile, channel, submission_id, state, category, urgency, class,
+                    confidential, title, content_pii, citizen_name_pii, citizen_phone_pii, address_pii, region_code,
+                    locality_code, received_at, dispatch_by, supervised, supervision_reason, repeat_of, cluster_key,
+                    not_accepted_reason, topics, shingles, agent_id, kb_entry_id, intake_answer_pii, closed_at)
+                VALUES (\(new.id), \(new.number),
+                    \(new.profile), \(order.channel.rawValue), \(new.submissionId), \(order.state.rawValue),
+                    \(order.kind.category.rawValue), \(order.kind.urgency?.rawValue), \(order.kind.caseClass?.rawValue),
+                    \(order.confidential), \(new.title), \(new.contentPII), \(new.citizenNamePII), \(new.citizenPhonePII),
+                    \(new.addressPII), \(new.regionCode), \(new.localityCode), \(order.receivedAt), \(dispatchBy),
+                    \(order.supervision != nil), \(order.supervision?.rawValue), \(new.repeatOf), \(new.clusterKey),
+                    \(order.notAcceptedReason?.rawValue), \(new.topics), \(new.shingles), \(new.agentId), \(new.kbEntryId),
+                    \(new.intakeAnswerPII), \(isFinal(order.state) ? now : nil))
+                ON CONFLICT (channel, submission_id) DO NOTHING
+                """)
+            guard inserted == 1 else { continue }
+            created.insert(new.id)
+            try appendEvents(transition.events.map(EventRecord.init), orderId: new.id, assignmentId: nil, actor: actor, at: now, on: connection)
+            try applyTimers(transition.timers, orderId: new.id, assignmentId: nil, at: now, on: connection)
+            try CalendarStore.markWeekdayFallbacks(transition.weekdayFallbacks, orderId: new.id, actor: actor, at: now, on: connection)
+            messages += creation.outbox
+        }
+        try Outbox.append(messages, on: connection)
+        return created
     }
 
     /// Reads an order with its active lead assignment. `forUpdate` locks the row for the

@@ -21,41 +21,29 @@ struct OrderCommand: ParsableCommand {
         func run() throws {
             let connection = try database.connect(name: "hotlinectl-order")
             defer { connection.close() }
-            guard let row = try connection.query("""
-                SELECT id, state, category, urgency, class, profile, region_code, locality_code, received_at, dispatch_by,
-                       returns_count, supervision_reason, repeat_of, cluster_key, manual_dispatch_reason, version
-                FROM work_orders WHERE number = \(number)
-                """).first else { throw UsageError("no work order numbered \(number)") }
-            let id = try row.decode("id", as: UUID.self)
+            guard let order = try WorkOrders.details(number: number, on: connection) else {
+                throw UsageError("no work order numbered \(number)")
+            }
             print("number:   \(number)")
-            print("state:    \(try row.decode("state", as: String.self)) (version \(try row.decode("version", as: Int.self)))")
-            print("kind:     \(try row.decode("category", as: String.self)) \(try row.decode("urgency", as: String?.self) ?? "") \(try row.decode("class", as: String?.self) ?? "")")
-            print("profile:  \(try row.decode("profile", as: String.self))")
-            let place = try row.decode("locality_code", as: String?.self) ?? row.decode("region_code", as: String?.self)
-            print("place:    \(place ?? "-")")
-            print("received: \(ChinaTime.format(try row.decode("received_at", as: Date.self)))")
-            if let by = try row.decode("dispatch_by", as: Date?.self) { print("dispatch by: \(ChinaTime.format(by))") }
-            print("returns:  \(try row.decode("returns_count", as: Int.self))")
-            if let reason = try row.decode("supervision_reason", as: String?.self) { print("supervised: \(reason)") }
-            if let reason = try row.decode("manual_dispatch_reason", as: String?.self) { print("manual dispatch: \(reason)") }
-            if let cluster = try row.decode("cluster_key", as: String?.self) { print("cluster:  \(cluster)") }
-            for a in try connection.query("""
-                SELECT u.code, u.name, a.role, a.state, a.active, a.reply_by FROM assignments a JOIN units u ON u.id = a.unit_id
-                WHERE a.work_order_id = \(id) ORDER BY a.id
-                """) {
-                let active = try a.decode("active", as: Bool.self) ? "" : " (no longer)"
-                print("unit:     \(try a.decode("role", as: String.self)) \(try a.decode("code", as: String.self)) \(try a.decode("name", as: String.self)) \(try a.decode("state", as: String.self)), reply by \(ChinaTime.format(try a.decode("reply_by", as: Date.self)))\(active)")
+            print("state:    \(order.state) (version \(order.version))")
+            print("kind:     \(order.category) \(order.urgency ?? "") \(order.caseClass ?? "")")
+            print("profile:  \(order.profile)")
+            print("place:    \(order.localityCode ?? order.regionCode ?? "-")")
+            print("received: \(ChinaTime.format(order.receivedAt))")
+            if let by = order.dispatchBy { print("dispatch by: \(ChinaTime.format(by))") }
+            print("returns:  \(order.returns)")
+            if let reason = order.supervisionReason { print("supervised: \(reason)") }
+            if let reason = order.manualDispatchReason { print("manual dispatch: \(reason)") }
+            if let cluster = order.clusterKey { print("cluster:  \(cluster)") }
+            for a in order.units {
+                let replyBy = a.replyBy.map(ChinaTime.format) ?? "-"
+                print("unit:     \(a.role) \(a.code) \(a.name) \(a.state), reply by \(replyBy)\(a.active ? "" : " (no longer)")")
             }
-            for t in try connection.query("""
-                SELECT kind, fire_at, fired_at IS NOT NULL AS fired, cancelled_at IS NOT NULL AS cancelled FROM timers
-                WHERE work_order_id = \(id) ORDER BY fire_at
-                """) {
-                let fired = try t.decode("fired", as: Bool.self), cancelled = try t.decode("cancelled", as: Bool.self)
-                let status = fired ? "fired" : cancelled ? "cancelled" : "pending"
-                print("timer:    \(try t.decode("kind", as: String.self)) at \(ChinaTime.format(try t.decode("fire_at", as: Date.self))) \(status)")
+            for t in order.timers {
+                print("timer:    \(t.kind) at \(ChinaTime.format(t.fireAt)) \(t.fired ? "fired" : t.cancelled ? "cancelled" : "pending")")
             }
-            for e in try connection.query("SELECT type, occurred_at, actor, data::text AS data FROM events WHERE work_order_id = \(id) ORDER BY id") {
-                print("event:    \(ChinaTime.format(try e.decode("occurred_at", as: Date.self))) \(try e.decode("type", as: String.self)) by \(try e.decode("actor", as: String?.self) ?? "-") \(try e.decode("data", as: String.self))")
+            for e in order.events {
+                print("event:    \(ChinaTime.format(e.occurredAt)) \(e.type) by \(e.actor ?? "-") \(e.data)")
             }
         }
     }
@@ -99,10 +87,10 @@ struct OrderCommand: ParsableCommand {
         let calendar = try CalendarStore.read(on: connection)
         do {
             let (_, transition) = try connection.withTransaction { tx in
-                try OrderCommands.perform(command, number: number, actor: actor, at: Date(), profiles: profiles, calendar: calendar, on: tx)
+                try OfficeAndUnitCommands.perform(command, number: number, actor: actor, at: Date(), profiles: profiles, calendar: calendar, on: tx)
             }
             print("\(number): \(transition.order.stateName)")
-        } catch let error as OrderCommandError {
+        } catch let error as OfficeAndUnitCommandError {
             throw UsageError(error.description)
         }
     }

@@ -142,30 +142,17 @@ struct StatusReport: Encodable {
             problems.append("database: not migrated (run `hotlinectl migrate`)")
             return
         }
-        var counts: [String: Int] = [:]
-        for row in try db.query("SELECT state, count(*)::int8 AS n FROM work_orders GROUP BY state") {
-            counts[try row.decode("state", as: String.self)] = try row.decode("n", as: Int.self)
-        }
+        let counts = try WorkOrders.countsByState(on: db)
         states = Self.knownStates.map { StateCount(state: $0, count: counts[$0] ?? 0) }
             + counts.keys.filter { !Self.knownStates.contains($0) }.sorted().map { StateCount(state: $0, count: counts[$0]!) }
         workOrders = counts.values.reduce(0, +)
 
-        if let row = try db.query("""
-            SELECT number, state, received_at, EXTRACT(EPOCH FROM clock_timestamp() - received_at)::float8 AS age
-            FROM work_orders WHERE state IN ('received', 'awaitingDispatch')
-            ORDER BY received_at LIMIT 1
-            """).first {
-            oldestUndispatched = OldestOrder(number: try row.decode("number", as: String.self), state: try row.decode("state", as: String.self),
-                                             receivedAt: try row.decode("received_at", as: Date.self),
-                                             ageSeconds: try row.decode("age", as: Double.self))
+        if let oldest = try WorkOrders.oldestUndispatched(on: db) {
+            oldestUndispatched = OldestOrder(number: oldest.number, state: oldest.state, receivedAt: oldest.receivedAt,
+                                             ageSeconds: oldest.ageSeconds)
         }
-        // Routing records why no rule was confident; the order then waits in awaitingDispatch until
-        // the office dispatches it by hand (`hotlinectl order dispatch`).
-        needingManualDispatch = try db.query("""
-            SELECT count(*)::int8 AS n FROM work_orders
-            WHERE state = 'awaitingDispatch' AND manual_dispatch_reason IS NOT NULL
-            """).first?.decode("n", as: Int.self)
-        rejectedSubmissions = try db.query("SELECT count(*)::int8 AS n FROM rejected_submissions").first?.decode("n", as: Int.self)
+        needingManualDispatch = try WorkOrders.awaitingManualDispatchCount(on: db)
+        rejectedSubmissions = try RejectedSubmissions.count(on: db)
 
         let lag = try Outbox.lagSeconds(on: db)
         let outboxRow = try db.query("""

@@ -176,48 +176,12 @@ import Testing
         #expect(lead(wages) == "HRSS")
     }
 
-    @Test func localityFromAddressText() {
-        #expect(table.locality(regionCode: nil, address: "石桥县白沙镇荷叶塘村5组") ==
-                Locality(county: "439999", township: "439999102", village: "439999102002"))
-        // A village alone implies its township and county.
-        #expect(table.locality(regionCode: nil, address: "荷叶塘村村口") ==
-                Locality(county: "439999", township: "439999102", village: "439999102002"))
-        // 石桥村 (longest match) over the stem 石桥 of 石桥镇.
-        #expect(table.locality(regionCode: nil, address: "石桥村三组") ==
-                Locality(county: "439999", township: "439999101", village: "439999101001"))
-        // A township by its short name.
-        #expect(table.locality(regionCode: nil, address: "城关迎宾路88号") ==
-                Locality(county: "439999", township: "439999001", village: nil))
-        #expect(table.locality(regionCode: nil, address: "石桥县") == Locality(county: "439999"))
-        #expect(table.locality(regionCode: nil, address: "长沙市岳麓区") == Locality())
-        #expect(table.locality(regionCode: nil, address: nil) == Locality())
-        // The region code wins; the address refines it within the township only.
-        #expect(table.locality(regionCode: "439999102", address: "新屋村") ==
-                Locality(county: "439999", township: "439999102", village: "439999102003"))
-        #expect(table.locality(regionCode: "439999102", address: "龙口村") ==
-                Locality(county: "439999", township: "439999102", village: nil))
-        #expect(table.locality(regionCode: "439999106003", address: "白沙镇") ==
-                Locality(county: "439999", township: "439999106", village: "439999106003"))
-        // A county code is refined by the address; an unknown code is ignored.
-        #expect(table.locality(regionCode: "439999", address: "东城街道高岭村") ==
-                Locality(county: "439999", township: "439999002", village: "439999002004"))
-        #expect(table.locality(regionCode: "430000000", address: "青山乡") ==
-                Locality(county: "439999", township: "439999104", village: nil))
-        // A village named with another township: the named township wins.
-        #expect(table.locality(regionCode: nil, address: "双井镇龙口村") ==
-                Locality(county: "439999", township: "439999106", village: nil))
-    }
-
     @Test func routingUsesTheAddressWhenThereIsNoRegionCode() {
         let decision = route("路灯坏了", "村里路灯坏了", category: .help, address: "白沙镇茶园村")
         #expect(lead(decision) == "GOV-439999102")
     }
 
-    @Test func knowsTheGazetteer() {
-        #expect(table.knows(regionCode: "439999"))
-        #expect(table.knows(regionCode: "439999106004"))
-        #expect(!table.knows(regionCode: "430000"))
-        #expect(!table.knows(regionCode: ""))
+    @Test func knowsItsUnits() {
         #expect(table.unit("WATER-CG")?.parentCode == "WATER")
         #expect(table.unit("NOPE") == nil)
     }

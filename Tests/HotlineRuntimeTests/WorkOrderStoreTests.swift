@@ -33,17 +33,19 @@ import Testing
     func create(_ connection: PostgresConnection, submissionId: String = "s-1") throws -> (UUID, String?) {
         let id = UUID()
         let order = WorkOrder(id: id.uuidString, kind: OrderKind(category: .help), channel: .phone, receivedAt: received)
-        let new = NewWorkOrder(id: id, profile: "qidong", order: order, submissionId: submissionId, title: "停水",
-                               contentPII: "幸福小区停水", citizenPhonePII: "13800138000")
-        let number = try connection.withTransaction { tx in
-            try WorkOrders.create(new, transition: try rules(.accept, order, at: received), actor: "test", at: received,
-                                  outbox: { number in [.event(Contracts.envelope(
-                                      WorkOrderReceived(number: number, submissionId: "s-1", profile: "qidong", channel: "phone", category: "help", urgency: nil,
-                                                        caseClass: nil, regionCode: nil, repeatOf: nil, clusterKey: nil, dispatchBy: nil),
-                                      occurredAt: received, workOrderId: id))] },
-                                  on: tx)
+        let created = try connection.withTransaction { tx in
+            let number = try WorkOrders.reserveNumbers(receivedAt: [received], on: tx)[0]
+            let new = NewWorkOrder(id: id, number: number, profile: "qidong", order: order, submissionId: submissionId, title: "停水",
+                                   contentPII: "幸福小区停水", citizenPhonePII: "13800138000")
+            let message = OutboxMessage.event(Contracts.envelope(
+                WorkOrderReceived(number: number, submissionId: "s-1", profile: "qidong", channel: "phone", category: "help", urgency: nil,
+                                  caseClass: nil, regionCode: nil, repeatOf: nil, clusterKey: nil, dispatchBy: nil),
+                occurredAt: received, workOrderId: id))
+            let ids = try WorkOrders.create([OrderCreation(order: new, transition: try rules(.accept, order, at: received), outbox: [message])],
+                                            actor: "test", at: received, on: tx)
+            return ids.contains(id) ? number : nil
         }
-        return (id, number)
+        return (id, created)
     }
 
     func count(_ connection: PostgresConnection, _ sql: SQL) throws -> Int64 {
