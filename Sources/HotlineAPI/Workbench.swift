@@ -143,6 +143,12 @@ public struct Workbench: Sendable {
                         guard let profileName = try OrderViews.visibleProfile(number, to: caller.unit, on: tx) else { throw APIError.notFound }
                         if officeOnly && caller.role != .office { throw APIError.forbidden("only the hotline office does this") }
                         let action = try makeAction(caller, body, profiles[profileName])
+                        if case let .dispatch(lead, coUnits) = action {
+                            let unknown = try OrderViews.unknownUnits([lead] + coUnits, on: tx)
+                            let problems = ([("/lead", lead)] + coUnits.enumerated().map { ("/coUnits/\($0.offset)", $0.element) })
+                                .filter { unknown.contains($0.1) }.map { FieldProblem($0.0, "names no active unit") }
+                            if !problems.isEmpty { throw APIError.invalid(problems, detail: "the dispatch is not valid") }
+                        }
                         _ = try OrderActions.perform(action, number: number, actor: caller.actor, expectedVersion: expectedVersion,
                                                      at: now, profiles: profiles, calendar: calendar, on: tx)
                         // A unit that handed the order back no longer sees it: answer with its state only.
@@ -226,7 +232,7 @@ public struct Workbench: Sendable {
                 return .conflict(code: "concurrent-update", detail: "the work order changed since it was read; read it again",
                                  state: state, version: version)
             case .unknownUnit:
-                return .invalid([FieldProblem("/lead", "must name active units (lead and co-units)")], detail: "no such unit")
+                return .invalid([FieldProblem("/lead", "must name active units (the lead and the co-units)")], detail: "the dispatch is not valid")
             case .incomplete(let incomplete):
                 return .invalid(incomplete.missing.map { FieldProblem("/\($0.rawValue)", "is required") },
                                 detail: "a return must carry what the profile requires (\(incomplete.basis))")

@@ -21,6 +21,27 @@ public struct OrderSummary: Sendable, Equatable {
     public var signBy: Date?
     public var returnWindowEndsAt: Date?
     public var replyBy: Date?
+
+    public init(number: String, title: String, profile: String, category: String, urgency: String? = nil, caseClass: String? = nil,
+                confidential: Bool, state: String, version: Int, receivedAt: Date, role: String?, leadUnit: String?,
+                dispatchedAt: Date?, signBy: Date?, returnWindowEndsAt: Date?, replyBy: Date?) {
+        self.number = number
+        self.title = title
+        self.profile = profile
+        self.category = category
+        self.urgency = urgency
+        self.caseClass = caseClass
+        self.confidential = confidential
+        self.state = state
+        self.version = version
+        self.receivedAt = receivedAt
+        self.role = role
+        self.leadUnit = leadUnit
+        self.dispatchedAt = dispatchedAt
+        self.signBy = signBy
+        self.returnWindowEndsAt = returnWindowEndsAt
+        self.replyBy = replyBy
+    }
 }
 
 /// An order in full, as stored. The citizen's name, phone and address are personal data: the
@@ -96,6 +117,14 @@ public enum OrderViews {
                 """).first?.decode("profile", as: String.self)
         }
         return try connection.query("SELECT profile FROM work_orders WHERE number = \(number)").first?.decode("profile", as: String.self)
+    }
+
+    /// Which of `codes` name no active unit.
+    public static func unknownUnits(_ codes: [String], on connection: PostgresConnection) throws -> Set<String> {
+        guard !codes.isEmpty else { return [] }
+        let known = Set(try connection.query("SELECT code FROM units WHERE active AND code = ANY(\(codes))")
+            .map { try $0.decode("code", as: String.self) })
+        return Set(codes).subtracting(known)
     }
 
     /// The state name and version of order `number` now (for a refusal's answer).

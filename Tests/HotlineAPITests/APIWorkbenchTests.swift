@@ -264,9 +264,15 @@ import Testing
                                         body: #"{"lead": 5, "coUnits": ["OK", "no spaces allowed", 7]}"#)
             #expect(dispatch.status == 422, "\(dispatch)")
             #expect(dispatch.pointers == ["/lead", "/coUnits/1", "/coUnits/2"])
-            let unknownUnit = try api.curl("POST", "/v1/orders/\(number)/dispatch", token: office, body: #"{"lead": "NOWHERE"}"#)
-            #expect(unknownUnit.status == 409, "\(unknownUnit)")
-            #expect(unknownUnit.json["code"] as? String == "rule-notAllowed")
+            let unknownUnits = try api.curl("POST", "/v1/orders/\(number)/dispatch", token: office,
+                                            body: #"{"lead": "NOWHERE", "coUnits": ["HOUSING", "ELSEWHERE"]}"#)
+            #expect(unknownUnits.status == 422, "\(unknownUnits)")
+            #expect(unknownUnits.pointers == ["/lead", "/coUnits/1"])
+            // Valid units, but the order is dispatched already: the rules refuse.
+            let dispatchedAlready = try api.curl("POST", "/v1/orders/\(number)/dispatch", token: office, body: #"{"lead": "HOUSING"}"#)
+            #expect(dispatchedAlready.status == 409, "\(dispatchedAlready)")
+            #expect(dispatchedAlready.json["code"] as? String == "rule-notAllowed")
+            #expect(dispatchedAlready.json["state"] as? String == "dispatched")
             #expect(try api.curl("POST", "/v1/orders/\(number)/sign", token: water, body: "not json").status == 400)
             #expect(try api.curl("POST", "/v1/orders/\(number)/sign", token: water, body: "[1, 2]").status == 400)
             let huge = try api.curl("POST", "/v1/orders/\(number)/return", token: water,

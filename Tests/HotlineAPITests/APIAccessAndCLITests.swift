@@ -1,0 +1,76 @@
+import Foundation
+import HotlineStore
+import HotlineTestSupport
+import PostgresClient
+import Testing
+
+/// Co-units, the admin CLI on the same application layer as the API, and how tokens are kept.
+@Suite(.serialized) struct APIAccessAndCLITests {
+    @Test func aCoUnitSeesTheOrderButOnlyTheLeadActs() throws {
+        try APIServer.with { api in
+            let housing = try api.issue(unit: "HOUSING", name: "李四")
+            let water = try api.issue(unit: "WATER", name: "张三")
+            let number = try api.dispatchedOrder(profile: "qidong", lead: "WATER", coUnits: ["HOUSING"])
+            let listed = (try api.curl("GET", "/v1/orders", token: housing).json["orders"] as? [[String: Any]])?.first
+            #expect(listed?["number"] as? String == number)
+            #expect(listed?["role"] as? String == "co")
+            #expect((listed?["expectedNext"] as? [Any])?.isEmpty == true)
+            for (path, body) in [("sign", "{}"), ("return", completeReturn())] {
+                let answer = try api.curl("POST", "/v1/orders/\(number)/\(path)", token: housing, body: body)
+                #expect(answer.status == 403, "\(path): \(answer)")
+                #expect((answer.json["detail"] as? String)?.contains("WATER") == true)
+            }
+            #expect(try api.curl("POST", "/v1/orders/\(number)/sign", token: water).status == 200)
+        }
+    }
+
+    @Test func hotlinectlActsThroughTheSameApplicationLayerAsTheAPI() throws {
+        try APIServer.with { api in
+            let office = try api.issue(unit: nil, name: "赵主任")
+            let number = try api.dispatchedOrder(profile: "qidong", lead: "WATER")
+            // qidong: a return without what 附件2 一(二) requires is refused, naming what is missing.
+            let bare = try api.hotlinectl(["order", "return", number, "--unit", "WATER", "--reason", "不属本单位职责"])
+            #expect(bare.status == 2)
+            #expect(bare.stderr.contains("redispatchSuggestion, basis, leaderOpinion"), "\(bare.stderr)")
+            #expect(bare.stderr.contains("附件2 一(二)"))
+            let complete = try api.hotlinectl(["order", "return", number, "--unit", "WATER", "--reason", "不属本单位职责",
+                                               "--suggestion", "转住建局", "--basis", "三定方案", "--leader-opinion", "同意"])
+            #expect(complete.status == 0, "\(complete.stderr)")
+            let seen = try api.curl("GET", "/v1/orders/\(number)", token: office)
+            #expect(seen.json["state"] as? String == "returnRequested")
+            let request = (seen.json["returnRequests"] as? [[String: Any]])?.first
+            #expect(request?["basis"] as? String == "三定方案")
+            #expect((request?["by"] as? [String: Any])?["unit"] as? String == "WATER")
+            #expect(try api.hotlinectl(["order", "approve-return", number]).status == 0)
+            #expect(try api.hotlinectl(["order", "dispatch", number, "--lead", "HOUSING"]).status == 0)
+            let dispatched = try api.curl("GET", "/v1/orders/\(number)", token: office)
+            #expect(dispatched.json["leadUnit"] as? String == "HOUSING")
+            #expect((dispatched.json["returnRequests"] as? [[String: Any]])?.first?["decision"] as? String == "approved")
+            // The API then refuses what the CLI already did: one implementation, one state.
+            let again = try api.curl("POST", "/v1/orders/\(number)/return/approve", token: office)
+            #expect(again.status == 409)
+            #expect(again.json["state"] as? String == "dispatched")
+        }
+    }
+
+    @Test func aTokenIsStoredOnlyAsAHashAndIssuingChecksItsArguments() throws {
+        try APIServer.with { api in
+            let token = try api.issue(unit: "WATER", name: "张三")
+            #expect(token.value.count == 67)
+            #expect(try api.scalar("SELECT count(*) FROM api_tokens WHERE token_hash = sha256(convert_to(\(token.value), 'UTF8'))") == 1)
+            #expect(try api.scalar("SELECT count(*) FROM api_tokens WHERE position(\(token.value) IN row(api_tokens.*)::text) > 0") == 0)
+            // Each issue makes a new token.
+            #expect(try api.issue(unit: "WATER", name: "张三").value != token.value)
+            for arguments in [["--unit", "NOWHERE", "--name", "x"], ["--office", "--unit", "WATER", "--name", "x"], ["--name", "x"],
+                              ["--unit", "WATER", "--name", "x", "--days", "0"], ["--unit", "WATER", "--name", " "]] {
+                let result = try api.hotlinectl(["token", "issue"] + arguments)
+                #expect(result.status == 2, "token issue \(arguments): \(result.stderr)")
+                #expect(!result.stdout.contains("token: "))
+            }
+            #expect(try api.hotlinectl(["token", "revoke", "999999"]).status == 2)
+            #expect(try api.hotlinectl(["token", "revoke", String(token.id)]).status == 0)
+            #expect(try api.curl("GET", "/v1/orders", token: token).status == 401)
+            #expect(try api.hotlinectl(["token", "list"]).stdout.contains("\(token.id)\tWATER\t张三\t"))
+        }
+    }
+}
