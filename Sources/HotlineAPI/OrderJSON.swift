@@ -58,7 +58,10 @@ enum OrderJSON {
                     ("state", .string(part.state)),
                     ("active", .bool(part.active)),
                     ("dispatchedAt", .instant(part.dispatchedAt)),
+                    ("signBy", .instant(part.signBy)),
                     ("signedAt", .instant(part.signedAt)),
+                    // Signed after the sign-by (签收超时): recorded, not refused.
+                    ("signedLate", part.signedAt.flatMap { signed in part.signBy.map { .bool(signed > $0) } } ?? .null),
                     ("returnWindowEndsAt", .instant(part.returnWindowEndsAt)),
                     ("replyBy", .instant(part.replyBy)),
                     ("repliedAt", .instant(part.repliedAt)),

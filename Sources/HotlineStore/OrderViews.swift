@@ -54,6 +54,8 @@ public struct OrderDetail: Sendable {
         public var state: String
         public var active: Bool
         public var dispatchedAt: Date
+        /// The sign-by the unit was given (lead units, where the profile sets a sign limit).
+        public var signBy: Date?
         public var signedAt: Date?
         public var returnWindowEndsAt: Date?
         public var replyBy: Date?
@@ -197,12 +199,14 @@ public enum OrderViews {
         let id = try row.decode("id", as: UUID.self)
         let units = try connection.query("""
             SELECT u.code, u.name, a.role, a.state, a.active, a.dispatched_at, a.signed_at, a.return_window_ends_at,
-                   a.reply_by, a.replied_at
+                   a.reply_by, a.replied_at,
+                   (SELECT max(t.fire_at) FROM timers t WHERE t.assignment_id = a.id AND t.kind = 'signBy') AS sign_by
             FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.work_order_id = \(id) ORDER BY a.id
             """).map { a in
             OrderDetail.UnitPart(unit: try a.decode("code"), name: try a.decode("name"), role: try a.decode("role"),
                                  state: try a.decode("state"), active: try a.decode("active"),
-                                 dispatchedAt: try a.decode("dispatched_at"), signedAt: try a.decode("signed_at"),
+                                 dispatchedAt: try a.decode("dispatched_at"), signBy: try a.decode("sign_by"),
+                                 signedAt: try a.decode("signed_at"),
                                  returnWindowEndsAt: try a.decode("return_window_ends_at"), replyBy: try a.decode("reply_by"),
                                  repliedAt: try a.decode("replied_at"))
         }

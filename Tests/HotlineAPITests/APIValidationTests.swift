@@ -20,6 +20,7 @@ import Testing
         #expect(request == ReturnRequest(reason: "r", basis: "b"))
         #expect(zezhou.returns?.requires?.fields == [.reason, .basis])
         #expect(qidong.returns?.requires?.fields == [.reason, .redispatchSuggestion, .basis, .leaderOpinion])
+        #expect(try PolicyProfile.bundled("pingdingshan").returns?.requires?.fields == [.reason, .basis])
     }
 
     @Test func anythingButAJSONObjectIsAMalformedBody() {

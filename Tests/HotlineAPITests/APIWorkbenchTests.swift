@@ -81,7 +81,13 @@ import Testing
 
             // Past the window a return is refused with that reason.
             let late = try api.dispatchedOrder(profile: profile, lead: "WATER", dispatchedAt: longAgo)
-            #expect(try api.curl("POST", "/v1/orders/\(late)/sign", token: water).status == 200)
+            let lateSign = try api.curl("POST", "/v1/orders/\(late)/sign", token: water)
+            #expect(lateSign.status == 200, "\(lateSign)")
+            if profile == "qidong" {
+                // 附件2 一(一) 工作日24小时内签收: signing three weeks on is recorded as late, not refused.
+                #expect((lateSign.json["units"] as? [[String: Any]])?.first?["signedLate"] as? Bool == true)
+                #expect((signed.json["units"] as? [[String: Any]])?.first?["signedLate"] as? Bool == false)
+            }
             let refused = try api.curl("POST", "/v1/orders/\(late)/return", token: water, body: completeReturn())
             #expect(refused.status == 409, "\(refused)")
             #expect(refused.json["code"] as? String == "rule-returnWindowClosed")
