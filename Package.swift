@@ -150,6 +150,7 @@ let package = Package(
                 "HotlineDomain", "HotlineStore", "HotlineRuntime", "PostgresClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings

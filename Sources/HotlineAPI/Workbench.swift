@@ -19,21 +19,23 @@ public struct Workbench: Sendable {
     let calendar: WorkingCalendar
     let clock: any HotlineClock
     let logger: Logger
+    let metrics: APIMetrics?
 
     public init(pool: PostgresPool, profiles: [String: PolicyProfile], calendar: WorkingCalendar,
-                clock: any HotlineClock = SystemClock(), logger: Logger = Logger(label: "hotline-api")) {
+                clock: any HotlineClock = SystemClock(), logger: Logger = Logger(label: "hotline-api"), metrics: APIMetrics? = nil) {
         self.pool = pool
         self.profiles = profiles
         self.calendar = calendar
         self.clock = clock
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The bundled profiles and calendar, a pool of `connections` to `databaseURL`.
-    public static func live(databaseURL: String, connections: Int, logger: Logger) throws -> Workbench {
+    public static func live(databaseURL: String, connections: Int, logger: Logger, metrics: APIMetrics?) throws -> Workbench {
         let profiles = Dictionary(uniqueKeysWithValues: try PolicyProfile.allBundled().map { ($0.id, $0) })
         return Workbench(pool: PostgresPool(url: databaseURL, size: connections, applicationName: "hotline-api"),
-                         profiles: profiles, calendar: try WorkerRules.calendar(logger: logger), logger: logger)
+                         profiles: profiles, calendar: try WorkerRules.calendar(logger: logger), logger: logger, metrics: metrics)
     }
 
     /// Adds the routes to `router`.
@@ -42,37 +44,37 @@ public struct Workbench: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
         }
-        router.get("v1/orders") { request, _ in await self.answer { try await self.list(request) } }
+        router.get("v1/orders") { request, _ in await self.answer(route: "list") { try await self.list(request) } }
         router.get("v1/orders/:number") { request, context in
-            await self.answer { try await self.show(request, number: context.parameters.get("number") ?? "") }
+            await self.answer(route: "show") { try await self.show(request, number: context.parameters.get("number") ?? "") }
         }
         router.post("v1/orders/:number/sign") { request, context in
-            await self.act(request, context, officeOnly: false) { caller, body, _ in
+            await self.act("sign", request, context, officeOnly: false) { caller, body, _ in
                 try ActionBodies.empty(body)
                 guard let unit = caller.unit else { throw APIError.forbidden("only the lead unit signs an order") }
                 return .sign(unit: unit)
             }
         }
         router.post("v1/orders/:number/return") { request, context in
-            await self.act(request, context, officeOnly: false) { caller, body, profile in
+            await self.act("return", request, context, officeOnly: false) { caller, body, profile in
                 let request = try ActionBodies.returnRequest(body, profile: profile)
                 guard let unit = caller.unit else { throw APIError.forbidden("only the lead unit returns an order") }
                 return .requestReturn(unit: unit, request)
             }
         }
         router.post("v1/orders/:number/return/approve") { request, context in
-            await self.act(request, context, officeOnly: true) { _, body, _ in
+            await self.act("approveReturn", request, context, officeOnly: true) { _, body, _ in
                 try ActionBodies.empty(body)
                 return .approveReturn
             }
         }
         router.post("v1/orders/:number/return/reject") { request, context in
-            await self.act(request, context, officeOnly: true) { _, body, _ in
+            await self.act("rejectReturn", request, context, officeOnly: true) { _, body, _ in
                 .rejectReturn(reason: try ActionBodies.rejectReturn(body))
             }
         }
         router.post("v1/orders/:number/dispatch") { request, context in
-            await self.act(request, context, officeOnly: true) { _, body, _ in
+            await self.act("dispatch", request, context, officeOnly: true) { _, body, _ in
                 let (lead, coUnits) = try ActionBodies.dispatch(body)
                 return .dispatch(lead: lead, coUnits: coUnits)
             }
@@ -118,9 +120,9 @@ public struct Workbench: Sendable {
     /// `Idempotency-Key` (a retry answers what the first did), the caller's access to the order
     /// (404 when it is not theirs), the body's fields, the action through `OrderActions`, the
     /// order as it is now as the answer, kept under the key.
-    func act(_ request: Request, _ context: BasicRequestContext, officeOnly: Bool,
+    func act(_ route: String, _ request: Request, _ context: BasicRequestContext, officeOnly: Bool,
              _ makeAction: @escaping @Sendable (ApiCaller, Data, PolicyProfile?) throws -> OrderAction) async -> Response {
-        await answer {
+        await answer(route: route) {
             let caller = try await authenticate(request)
             let number = context.parameters.get("number") ?? ""
             guard OrderNumber.isPlausible(number) else { throw APIError.notFound }
@@ -294,6 +296,14 @@ public struct Workbench: Sendable {
                                    detail: "the If-Match header is not valid")
         }
         return version
+    }
+
+    /// Runs `body`, counting the answer under `route`.
+    func answer(route: String, _ body: () async throws -> Response) async -> Response {
+        let start = ContinuousClock.now
+        let response = await answer(body)
+        metrics?.record(route: route, status: response.status.code, duration: ContinuousClock.now - start)
+        return response
     }
 
     /// Runs `body`; whatever it throws becomes a problem answer, and nothing personal is logged.

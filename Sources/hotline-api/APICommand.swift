@@ -22,7 +22,8 @@ struct APICommand: WorkerCommand {
         let text = ProcessInfo.processInfo.environment["HOTLINE_API_CONNECTIONS"] ?? ""
         let connections = text.isEmpty ? 4 : Int(text) ?? 0
         guard (1...64).contains(connections) else { throw ValidationError("HOTLINE_API_CONNECTIONS=\(text) is not a whole number from 1 to 64") }
-        let workbench = try Workbench.live(databaseURL: configuration.databaseURL, connections: connections, logger: worker.logger)
+        let workbench = try Workbench.live(databaseURL: configuration.databaseURL, connections: connections, logger: worker.logger,
+                                           metrics: APIMetrics(registry: worker.metrics.registry, worker: worker.kind))
         worker.addRoutes { router in workbench.addRoutes(to: router) }
         return worker
     }

@@ -21,6 +21,11 @@ import Testing
                 #expect((answer.json["detail"] as? String)?.contains("WATER") == true)
             }
             #expect(try api.curl("POST", "/v1/orders/\(number)/sign", token: water).status == 200)
+            // Counted by route and status, beside the runtime's metrics.
+            let metrics = try api.curl("GET", "/metrics").body
+            #expect(metrics.contains(#"hotline_api_requests_total{worker="api",route="sign",status="403"} 1"#), "\(metrics.prefix(3000))")
+            #expect(metrics.contains(#"hotline_api_requests_total{worker="api",route="sign",status="200"} 1"#))
+            #expect(metrics.contains(#"hotline_api_request_seconds_count{worker="api",route="list"} 1"#))
         }
     }
 
