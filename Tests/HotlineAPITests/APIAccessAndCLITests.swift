@@ -29,6 +29,28 @@ import Testing
         }
     }
 
+    @Test func afterAPostgreSQLRestartTheAPIAnswersAgainWithoutARestartOfItsOwn() throws {
+        try APIServer.with { api in
+            let water = try api.issue(unit: "WATER", name: "张三")
+            let number = try api.dispatchedOrder(profile: "qidong", lead: "WATER")
+            // Every pooled connection has been used once before the restart.
+            for _ in 0..<6 { #expect(try api.curl("GET", "/v1/orders", token: water).status == 200) }
+            api.database.close()
+            try PostgresServer.restartImmediately()
+            // While it comes back an answer is 200 or 503 (never another 5xx); then 200 again.
+            var statuses: [Int] = []
+            try api.processes.wait("the API answering after the restart", timeout: 60) {
+                let status = try api.curl("GET", "/v1/orders/\(number)", token: water).status
+                statuses.append(status)
+                return status == 200
+            }
+            #expect(statuses.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses)")
+            let signed = try api.curl("POST", "/v1/orders/\(number)/sign", token: water)
+            #expect(signed.status == 200, "\(signed)")
+            #expect(api.processes.children.allSatisfy { $0.isRunning })
+        }
+    }
+
     @Test func hotlinectlActsThroughTheSameApplicationLayerAsTheAPI() throws {
         try APIServer.with { api in
             let office = try api.issue(unit: nil, name: "赵主任")
