@@ -148,7 +148,7 @@ final class APIServer: @unchecked Sendable {
                          confidential: Bool = false, dispatchedAt: Date = Date(),
                          citizenName: String = "王小明", citizenPhone: String = "13912345678") throws -> String {
         let id = UUID()
-        var order = WorkOrder(id: id.uuidString, kind: OrderKind(category: category), channel: .phone, confidential: confidential,
+        let order = WorkOrder(id: id.uuidString, kind: OrderKind(category: category), channel: .phone, confidential: confidential,
                               receivedAt: dispatchedAt.addingTimeInterval(-600))
         let accepted = try Lifecycle.apply(.accept, to: order, now: order.receivedAt, profile: profiles[profile]!, calendar: calendar).get()
         let new = NewWorkOrder(id: id, profile: profile, order: order, submissionId: "api-test-\(id.uuidString)", title: "小区停水三天",
