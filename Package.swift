@@ -32,6 +32,8 @@
 //   rules, repeats and clusters, creating work orders.
 // - HotlineRouting: the routing worker's logic: choosing lead and co-units (rules, locality first,
 //   the three-level network), dispatching, re-dispatching approved returns.
+// - HotlineAPI: the units' and the office's workbench over HTTP: bearer-token access, routes,
+//   problem details (RFC 9457), the OpenAPI document.
 // - HotlineTestSupport: helpers for tests (server addresses that fail loudly when missing, a TCP
 //   proxy that can blackhole, fresh databases, a handler run in-process on a test database).
 // - one thin executable per worker and the admin CLI `hotlinectl`.
@@ -50,6 +52,7 @@ let package = Package(
         .executable(name: "hotline-deadline-watch", targets: ["hotline-deadline-watch"]),
         .executable(name: "hotline-sms-reply", targets: ["hotline-sms-reply"]),
         .executable(name: "hotline-scoring", targets: ["hotline-scoring"]),
+        .executable(name: "hotline-api", targets: ["hotline-api"]),
         .executable(name: "hotlinectl", targets: ["hotlinectl"]),
     ],
     dependencies: [
@@ -144,12 +147,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "HotlineAPI",
+            dependencies: [
+                "HotlineDomain", "HotlineStore", "HotlineRuntime", "PostgresClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+
         // Executables
         .executableTarget(name: "hotline-intake", dependencies: ["HotlineRuntime", "HotlineIntake"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-routing", dependencies: ["HotlineRuntime", "HotlineRouting"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-deadline-watch", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-sms-reply", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-scoring", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-api", dependencies: ["HotlineRuntime", "HotlineAPI"], swiftSettings: swiftSettings),
         // A worker for the runtime's fault tests (not part of the fleet)
         .executableTarget(name: "hotline-probe", dependencies: [
             "HotlineRuntime",
@@ -227,6 +243,14 @@ let package = Package(
             name: "PipelineTests",
             dependencies: ["HotlineStore", "HotlineContracts", "HotlineDomain", "HotlineRuntime", "HotlineTestSupport"],
             exclude: ["publish_submissions.py"],
+            swiftSettings: swiftSettings
+        ),
+        // hotline-api as the real executable, through curl, against the real servers.
+        .testTarget(
+            name: "HotlineAPITests",
+            dependencies: ["HotlineAPI", "HotlineStore", "HotlineDomain", "HotlineContracts", "HotlineRuntime", "HotlineTestSupport",
+                           "PostgresClient"],
+            exclude: ["run_schemathesis.sh"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -85,6 +85,24 @@ public struct ReturnRules: Hashable, Sendable, Codable {
     /// A rejected return keeps the original reply-by (qidong: 驳回重办 within the original limit).
     public var rejectedKeepsOriginalLimit: Bool
     public var basis: String
+    /// What a unit's request to return must carry; nil: nothing beyond the request itself.
+    public var requires: ReturnRequirements?
+}
+
+/// The parts of a return (退件) request a profile requires, with the clause that requires them.
+public struct ReturnRequirements: Hashable, Sendable, Codable {
+    public enum Field: String, Hashable, Sendable, Codable, CaseIterable {
+        /// 退回理由
+        case reason
+        /// 转办建议: which unit should have the order instead.
+        case redispatchSuggestion
+        /// 有效依据: the legal or policy basis.
+        case basis
+        /// 部门领导签署意见: the unit leader's signed opinion.
+        case leaderOpinion
+    }
+    public var fields: [Field]
+    public var basis: String
 }
 
 /// 延期: how much more time the orders a match selects may get.

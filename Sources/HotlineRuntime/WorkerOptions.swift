@@ -9,6 +9,8 @@ public enum WorkerKind: String, CaseIterable, Sendable {
     case deadlineWatch = "deadline-watch"
     case smsReply = "sms-reply"
     case scoring
+    /// The units' and the office's workbench over HTTP; consumes no queue.
+    case api
 
     public var executableName: String { "hotline-\(rawValue)" }
 }

@@ -153,7 +153,14 @@ public enum WorkOrders {
     /// anyway: it does not block an insert elsewhere whose foreign key names this order (intake
     /// starting a cluster at it), where `FOR UPDATE` made intake and routing wait on each other.
     public static func load(_ id: UUID, forUpdate: Bool = false, on connection: PostgresConnection) throws -> StoredOrder? {
-        let lock: SQL = forUpdate ? " FOR NO KEY UPDATE OF o" : ""
+        if forUpdate {
+            // The row is locked by a statement of its own before it is read: a locking read that
+            // joins the assignments and has to wait for another transaction re-reads the order's
+            // row but not the joined assignment rows (READ COMMITTED re-checks only the locked
+            // row), so two people signing at once both saw "dispatched" and both signed. Read
+            // after the lock is held, in a new statement, the order is what the other committed.
+            guard try !connection.query("SELECT 1 AS one FROM work_orders WHERE id = \(id) FOR NO KEY UPDATE").isEmpty else { return nil }
+        }
         let rows = try connection.query("""
             SELECT o.number, o.profile, o.channel, o.state, o.category, o.urgency, o.class, o.confidential, o.title,
                    o.region_code, o.locality_code, o.received_at, o.dispatch_by, o.returns_count, o.redo_count,
@@ -167,7 +174,7 @@ public enum WorkOrders {
             LEFT JOIN assignments a ON a.work_order_id = o.id AND a.active AND a.role = 'lead'
             LEFT JOIN units lu ON lu.id = a.unit_id
             WHERE o.id = \(id)
-            """ + lock)
+            """)
         guard let row = rows.first else { return nil }
         let number = try row.decode("number", as: String.self)
         func corrupt(_ problem: String) -> WorkOrderStoreError { .corrupt(number: number, problem: problem) }

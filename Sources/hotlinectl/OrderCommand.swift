@@ -53,7 +53,14 @@ struct OrderCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOption
         @Argument(help: "The order number.") var number: String
         @Option(help: "The lead unit's code.") var unit: String
-        func run() throws { try OrderCommand.perform(.requestReturn(unit: unit), number: number, actor: "unit:\(unit)", database: database) }
+        @Option(help: "Why the order is not the unit's (退回理由).") var reason: String?
+        @Option(help: "Which unit should have it (转办建议).") var suggestion: String?
+        @Option(help: "The legal or policy basis (有效依据).") var basis: String?
+        @Option(help: "The unit leader's opinion (部门领导签署意见).") var leaderOpinion: String?
+        func run() throws {
+            let request = ReturnRequest(reason: reason, redispatchSuggestion: suggestion, basis: basis, leaderOpinion: leaderOpinion)
+            try OrderCommand.perform(.requestReturn(unit: unit, request), number: number, actor: "unit:\(unit)", database: database)
+        }
     }
 
     struct ApproveReturn: ParsableCommand {
@@ -68,7 +75,8 @@ struct OrderCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "reject-return", abstract: "The office rejects the return (驳回): the unit keeps the order.")
         @OptionGroup var database: DatabaseOption
         @Argument(help: "The order number.") var number: String
-        func run() throws { try OrderCommand.perform(.rejectReturn, number: number, actor: "office", database: database) }
+        @Option(help: "Why the return is rejected.") var reason: String?
+        func run() throws { try OrderCommand.perform(.rejectReturn(reason: reason), number: number, actor: "office", database: database) }
     }
 
     struct Dispatch: ParsableCommand {
@@ -80,17 +88,20 @@ struct OrderCommand: ParsableCommand {
         func run() throws { try OrderCommand.perform(.dispatch(lead: lead, coUnits: co), number: number, actor: "office", database: database) }
     }
 
-    static func perform(_ command: Command, number: String, actor: String, database: DatabaseOption) throws {
+    /// The same application layer as the HTTP API (`OrderActions`): one implementation of each action.
+    static func perform(_ action: OrderAction, number: String, actor: String, database: DatabaseOption) throws {
         let connection = try database.connect(name: "hotlinectl-order")
         defer { connection.close() }
         let profiles = Dictionary(uniqueKeysWithValues: try PolicyProfile.allBundled().map { ($0.id, $0) })
         let calendar = try CalendarStore.read(on: connection)
         do {
-            let (_, transition) = try connection.withTransaction { tx in
-                try OfficeAndUnitCommands.perform(command, number: number, actor: actor, at: Date(), profiles: profiles, calendar: calendar, on: tx)
+            let outcome = try connection.withTransaction { tx in
+                try OrderActions.perform(action, number: number, actor: actor, at: Date(), profiles: profiles, calendar: calendar, on: tx)
             }
-            print("\(number): \(transition.order.stateName)")
+            print("\(number): \(outcome.transition.order.stateName)")
         } catch let error as OfficeAndUnitCommandError {
+            throw UsageError(error.description)
+        } catch let error as ReturnIncomplete {
             throw UsageError(error.description)
         }
     }

@@ -223,7 +223,9 @@ import Testing
                 let result = try Shell.run(ctl, arguments, environment: environment)
                 guard result.status == 0 else { throw Shell.Failure(command: "hotlinectl \(arguments.joined(separator: " "))", result: result) }
             }
-            try run(["order", "return", number, "--unit", "WATER-CG"])
+            // qidong 附件2 一(二): a return gives the reason, a re-dispatch suggestion, the basis and the leader's opinion.
+            let returnDetails = ["--reason", "不属本单位职责", "--suggestion", "请转县住建局", "--basis", "三定方案", "--leader-opinion", "同意退回"]
+            try run(["order", "return", number, "--unit", "WATER-CG"] + returnDetails)
             try run(["order", "approve-return", number])
             try pipeline.wait("re-dispatched", timeout: 30) {
                 try pipeline.scalar("SELECT count(*) FROM assignments WHERE active AND role = 'lead'") == 1
@@ -231,7 +233,7 @@ import Testing
             let second = try #require(try lead())
             #expect(second != "WATER-CG")
             #expect(try pipeline.scalar("SELECT returns_count::int8 FROM work_orders") == 1)
-            try run(["order", "return", number, "--unit", second])
+            try run(["order", "return", number, "--unit", second] + returnDetails)
             try run(["order", "approve-return", number])
             // qidong: the second approved return puts the order under supervision.
             #expect(try pipeline.text("SELECT supervision_reason FROM work_orders") == "returnedBetweenUnits")
