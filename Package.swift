@@ -29,6 +29,8 @@
 //   rules, repeats and clusters, creating work orders.
 // - HotlineRouting: the routing worker's logic: choosing lead and co-units (rules, locality first,
 //   the three-level network), dispatching, re-dispatching approved returns.
+// - HotlineDeadlines: the deadline watch's logic: one named, pure rule per timer kind
+//   (`DeadlineRules`) and the `TimerClaimer` loop that fires due timers through the store.
 // - HotlineTestSupport: helpers for tests (server addresses that fail loudly when missing, a TCP
 //   proxy that can blackhole, fresh databases).
 // - one thin executable per worker and the admin CLI `hotlinectl`.
@@ -141,10 +143,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "HotlineDeadlines",
+            dependencies: [
+                "HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineRuntime", "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Executables
         .executableTarget(name: "hotline-intake", dependencies: ["HotlineRuntime", "HotlineIntake"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-routing", dependencies: ["HotlineRuntime", "HotlineRouting"], swiftSettings: swiftSettings),
-        .executableTarget(name: "hotline-deadline-watch", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-deadline-watch", dependencies: ["HotlineRuntime", "HotlineDeadlines"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-sms-reply", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-scoring", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         // A worker for the runtime's fault tests (not part of the fleet)
@@ -161,6 +173,7 @@ let package = Package(
                 "HotlineStore",
                 "HotlineRuntime",
                 "HotlineRouting",
+                "HotlineDeadlines",
                 "PostgresClient",
                 "AMQPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -218,6 +231,13 @@ let package = Package(
             name: "PipelineTests",
             dependencies: ["HotlineStore", "HotlineContracts", "HotlineDomain", "HotlineRuntime", "HotlineTestSupport"],
             exclude: ["publish_submissions.py"],
+            swiftSettings: swiftSettings
+        ),
+        // The deadline watch: its rules in-process with a moved clock, and its process under SIGKILL.
+        .testTarget(
+            name: "HotlineDeadlinesTests",
+            dependencies: ["HotlineDeadlines", "HotlineStore", "HotlineContracts", "HotlineDomain", "HotlineRuntime",
+                           "HotlineTestSupport", "PostgresClient"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
