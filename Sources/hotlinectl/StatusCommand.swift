@@ -9,7 +9,7 @@ import PostgresClient
 /// `hotlinectl status`: how the fleet is doing, from the database and the broker.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Work orders by state, queue depths, outbox lag, parked messages, the oldest undispatched order.",
+        abstract: "Work orders by state, queue depths, outbox lag, parked messages, the oldest undispatched order, timers due.",
         discussion: """
         Reads PostgreSQL (work orders, outbox, parked messages, rejected submissions) and asks the broker for the depth of every fleet queue with a passive declare: each consumer's queue, its retry tiers and parking queue, and hotline.unrouted. A queue nobody declared yet shows as "not declared". Exit status 1 when the database or the broker could not be read.
         """)
@@ -70,6 +70,8 @@ struct StatusReport: Encodable {
     var outbox: OutboxState?
     /// Open (not replayed, not purged) parked messages per consumer.
     var parked: [String: Int]?
+    /// Timers due, the oldest late one, overdue assignments (StatusCommand+Timers.swift).
+    var timers: TimerState?
     var queues: [QueueDepth] = []
     /// What could not be read ("database: ...", "broker: ..."); empty when everything was.
     var problems: [String] = []
@@ -167,6 +169,7 @@ struct StatusReport: Encodable {
             open[try row.decode("consumer", as: String.self)] = try row.decode("n", as: Int.self)
         }
         parked = open
+        try readTimers(db)
     }
 
     mutating func readQueues(_ amqp: AMQPConnection) throws {
@@ -218,6 +221,7 @@ struct StatusReport: Encodable {
         } else {
             line("parked messages: unavailable")
         }
+        out += timersText
         line()
         if queues.isEmpty {
             line("queues: unavailable")
