@@ -55,16 +55,19 @@ public enum Timers {
     /// The claim: up to `limit` open timers due at `now`, oldest first, each locked with its order
     /// (`FOR NO KEY UPDATE`, the lock `WorkOrders.load(forUpdate:)` takes). Rows another claimer, or
     /// a worker changing the order, holds are skipped, never waited for: two claimers never fire
-    /// one timer, and a claimer never waits in a cycle with routing (order, then its timers).
+    /// one timer, and a claimer never waits in a cycle with routing (order, then its timers). The
+    /// order's locking clause comes first: rows are locked in the clauses' order, so a timer whose
+    /// order another transaction holds is skipped before it is locked, and that transaction's own
+    /// timer updates do not wait for this claim's commit (a test holds an order and checks).
     static func claimStatement(at now: Date, limit: Int) -> SQL {
         """
         SELECT t.id, t.work_order_id, t.assignment_id, t.kind, t.fire_at
-        FROM timers t JOIN work_orders o ON o.id = t.work_order_id
+        FROM work_orders o JOIN timers t ON t.work_order_id = o.id
         WHERE t.fire_at <= \(now) AND t.fired_at IS NULL AND t.cancelled_at IS NULL
         ORDER BY t.fire_at
         LIMIT \(limit)
-        FOR UPDATE OF t SKIP LOCKED
         FOR NO KEY UPDATE OF o SKIP LOCKED
+        FOR UPDATE OF t SKIP LOCKED
         """
     }
 

@@ -34,6 +34,27 @@ struct DeadlineOperationsTests {
         }
     }
 
+    /// A worker holding an order (routing dispatching it, a unit replying) is never made to wait by
+    /// a claim: the claim skips the order's timers without locking them, so the worker's own timer
+    /// updates go through while the claim's transaction is still open.
+    @Test func aClaimSkipsTheTimersOfAnOrderSomeoneHoldsWithoutLockingThem() throws {
+        try DeadlineFixture.with(clock: china(2026, 10, 20)) { fixture in
+            let id = try fixture.database.withTransaction { tx in
+                try fixture.dispatchedOrder(profile: "qidong", kind: OrderKind(category: .help), at: china(2026, 9, 30, 10), on: tx)
+            }
+            let worker = try PostgresConnection(url: fixture.url, applicationName: "holder")
+            defer { worker.close() }
+            try worker.withTransaction { held in
+                _ = try WorkOrders.load(id, forUpdate: true, on: held)
+                try fixture.database.withTransaction { claim in
+                    #expect(try Timers.claimDue(at: fixture.clock.now(), limit: 500, on: claim).isEmpty)
+                    try held.execute("SET LOCAL lock_timeout = '2s'")
+                    #expect(try held.execute("UPDATE timers SET cancelled_at = now() WHERE work_order_id = \(id)") == 5)
+                }
+            }
+        }
+    }
+
     /// With a two-minute poll, only the NOTIFY from migration 0010 can fire a timer written already
     /// due within the minute this test waits.
     @Test func aTimerWrittenAlreadyDueWakesTheClaimer() throws {
