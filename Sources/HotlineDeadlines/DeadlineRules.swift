@@ -14,8 +14,9 @@ public enum DeadlineEffect: Hashable, Sendable {
     case supervised(SupervisionReason)
     /// Dispatch-by passed with the order still waiting: `workorder.dispatch_overdue`.
     case dispatchOverdue(dueAt: Date)
-    /// The return window closed with the unit still holding the order: it counts as accepted,
-    /// and a later return is refused (`Lifecycle`'s `requestReturn`); event `returnWindowClosed`.
+    /// The return window closed with the unit still holding the order: a later return is refused
+    /// (`Lifecycle`'s `requestReturn`), and where the profile says so (`lateReturnCountsAsAccepted`,
+    /// qidong) the order counts as accepted; event `returnWindowClosed`.
     case returnWindowClosed(countsAsAccepted: Bool)
 }
 
@@ -63,8 +64,8 @@ public enum DeadlineRules {
         name: "returnWindowClosed", kind: "returnWindow",
         startedBy: "dispatch, when the profile has a return window (qidong 1 working day, zezhou 2)",
         firesAt: "the end of the profile's `returns.window` after dispatch",
-        does: "unit still holds the order (no return pending, not replied): event `returnWindowClosed`, the order counts as accepted by the unit; a later return is refused by the lifecycle; otherwise nothing",
-        basis: "POLICIES.md §2 Returns; profile `returns.window`, `returns.lateReturnCountsAsAccepted`. qidong 附件2 一(二): \"1个工作日内申请退回…超过退回时限的视为受理\"; zezhou 二(二)5: \"2个工作日内申请退回\"")
+        does: "unit still holds the order (no return pending, not replied): event `returnWindowClosed` (with `countsAsAccepted` from the profile: qidong yes); a later return is refused by the lifecycle; otherwise nothing",
+        basis: "POLICIES.md §2 Returns; profile `returns.window`, `returns.lateReturnCountsAsAccepted`. qidong 附件2 一(二): \"1个工作日内申请退回…超过退回时限的视为受理\"; zezhou 二(二)5: \"2个工作日内申请退回\" (silent on a late return; the lifecycle refuses it: ours)")
 
     public static let reminderBeforeReply = DeadlineRule(
         name: "reminderBeforeReply", kind: "reminder.N",
@@ -123,7 +124,8 @@ public enum DeadlineRules {
             return domain { _ in [.signOverdue(dueAt: dueAt)] }
         case .returnWindow:
             guard assignment.state != .returnRequested else { return .movedOn(note: "a return asked within the window waits for the office") }
-            return .fire(unchanged, effects: [.returnWindowClosed(countsAsAccepted: true)], rule: rule)
+            let accepted = profile.returns?.lateReturnCountsAsAccepted ?? false
+            return .fire(unchanged, effects: [.returnWindowClosed(countsAsAccepted: accepted)], rule: rule)
         case .reminder(let index):
             return .fire(unchanged, effects: [.reminded(index: index, replyBy: assignment.replyBy)], rule: rule)
         case .replyBy:

@@ -21,6 +21,8 @@ struct BenchTimers: ParsableCommand {
 
         baseline, same round: with the workers stopped, the reminders fall due again and `pgbench -n -c <replicas> -j <replicas> -t <n>` runs a claim-and-mark statement (the same claim on the same index, batches of 500, FOR UPDATE SKIP LOCKED, UPDATE … SET fired_at = now()) until none is open. Figure: seconds from the due instant until all were marked.
 
+        steady, once per setting unless --steady-seconds is 0: --steady-rate × --steady-seconds more reminders (kept pending in 2099 until then) fall due at that rate, one after another, while the workers run; figure: lateness (fired_at − fire_at, fired_at being the claim's instant) p50/p99, and how long after the last fell due the last was fired.
+
         Medians of the rounds are printed with their ratio (ours ÷ baseline, in timers/s). Nothing fails on a slow figure.
         """)
 
@@ -29,6 +31,8 @@ struct BenchTimers: ParsableCommand {
     @Option(help: "Rounds per replica setting (each runs ours and the baseline).") var rounds = 3
     @Option(help: "hotline-deadline-watch processes side by side, one setting per run, e.g. 1,2.") var replicas = "1,2"
     @Option(help: "Where the workers' executables are (build with -c release for figures worth quoting).") var releaseDir = ".build/release"
+    @Option(help: "Timers per second falling due in the steady run.") var steadyRate = 1_000
+    @Option(help: "Seconds of the steady run (0: none).") var steadySeconds = 60
     @Option(help: "Seconds the workers rest before their memory is read.") var settle: Double = 3
     @Option(help: "Name of the throwaway database.") var databaseName = "hotline_bench_timers"
     @OptionGroup var database: DatabaseOption
@@ -44,7 +48,7 @@ struct BenchTimers: ParsableCommand {
     func run() throws {
         let bench = TimersBench(baseURL: try database.url(), amqpURL: try broker.url(), databaseName: databaseName,
                                 executable: URL(fileURLWithPath: releaseDir).appendingPathComponent("hotline-deadline-watch").path,
-                                pending: pending, due: due, settle: settle)
+                                pending: pending, due: due, steady: steadyRate * steadySeconds, settle: settle)
         defer { bench.dropDatabase() }
         try bench.prepare()
         for count in replicaCounts {
@@ -69,6 +73,11 @@ struct BenchTimers: ParsableCommand {
             print(String(format: "  all fired within %.2f s of falling due (pgbench: %.2f s); lateness p50 %.2f s, p99 %.2f s (medians of %d rounds)",
                          oursSeconds, referenceSeconds, median(p50), median(p99), rounds))
             print("  resident memory at rest: " + memory.map { String(format: "%.1f MiB", $0) }.joined(separator: ", "))
+            if steadySeconds > 0 {
+                let steady = try bench.runSteady(replicas: count, rate: steadyRate)
+                print(String(format: "  steady %d timers/s for %d s: lateness p50 %.2f s, p99 %.2f s; the last fired %.2f s after the last fell due",
+                             steadyRate, steadySeconds, steady.p50, steady.p99, steady.seconds))
+            }
         }
     }
 }
@@ -82,6 +91,7 @@ final class TimersBench {
     let executable: String
     let pending: Int
     let due: Int
+    let steady: Int
     let settle: Double
     let batch = 500
 
@@ -89,7 +99,8 @@ final class TimersBench {
         var description: String
     }
 
-    init(baseURL: String, amqpURL: String, databaseName: String, executable: String, pending: Int, due: Int, settle: Double) {
+    init(baseURL: String, amqpURL: String, databaseName: String, executable: String, pending: Int, due: Int, steady: Int,
+         settle: Double) {
         self.baseURL = baseURL
         self.amqpURL = amqpURL
         self.databaseName = databaseName
@@ -97,6 +108,7 @@ final class TimersBench {
         self.executable = executable
         self.pending = pending
         self.due = due
+        self.steady = steady
         self.settle = settle
     }
 
@@ -158,8 +170,17 @@ final class TimersBench {
             SELECT o.work_order_id, o.id, 'reminder.1', timestamptz '2099-01-02' + g * interval '1 second'
             FROM generate_series(0, \(pending - 1)) g JOIN o ON o.n = g % \(due)
             """)
+        if steady > 0 {
+            try db.execute("""
+                WITH o AS (SELECT work_order_id, id, row_number() OVER (ORDER BY id) - 1 AS n FROM assignments WHERE role = 'lead')
+                INSERT INTO timers (work_order_id, assignment_id, kind, fire_at)
+                SELECT o.work_order_id, o.id, 'reminder.2', timestamptz '2099-06-01' FROM generate_series(0, \(steady - 1)) g
+                JOIN o ON o.n = g % \(due)
+                """)
+        }
         try db.execute("VACUUM ANALYZE timers")
-        Self.progress(String(format: "%d timers pending, %d to fall due; ready after %.1f s", pending, due, Date().timeIntervalSince(started)))
+        Self.progress(String(format: "%d timers pending (and %d for the steady run), %d to fall due at once; ready after %.1f s",
+                             pending, steady, due, Date().timeIntervalSince(started)))
     }
 
     /// Clears the last round's messages and sets the reminders to fall due `inSeconds` from the
@@ -201,6 +222,51 @@ final class TimersBench {
     }
 
     func runWorkers(replicas: Int, readMemory: Bool) throws -> WorkersRun {
+        try withWorkers(replicas: replicas) { db, children in
+            let dueAt = try resetDue(inSeconds: 3, on: db)
+            let seconds = try waitAllFired(since: dueAt, on: db) {
+                if let (_, log) = children.first(where: { !$0.0.isRunning }) { throw Failure(description: "a worker died; log: \(log)") }
+            }
+            let (p50, p99) = try lateness(kind: "reminder.0", on: db)
+            var memory: [Double] = []
+            if readMemory {
+                Thread.sleep(forTimeInterval: settle)
+                memory = children.compactMap { PipelineBench.memoryMiB(pid: $0.0.pid, field: "VmRSS") }
+            }
+            return WorkersRun(seconds: seconds, p50: p50, p99: p99, memoryMiB: memory)
+        }
+    }
+
+    /// The steady run: `steady` reminders fall due `rate` a second while the workers run.
+    func runSteady(replicas: Int, rate: Int) throws -> WorkersRun {
+        try withWorkers(replicas: replicas) { db, children in
+            try db.execute("TRUNCATE outbox")
+            let last = try db.query("""
+                UPDATE timers SET fire_at = now() + interval '3 seconds' + s.n / \(Double(rate)) * interval '1 second',
+                                  fired_at = NULL, data = '{}'
+                FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM timers WHERE kind = 'reminder.2') s
+                WHERE timers.id = s.id
+                RETURNING timers.fire_at
+                """).map { try $0.decode("fire_at", as: Date.self) }.max() ?? Date()
+            let seconds = try waitAllFired(since: last, on: db) {
+                if let (_, log) = children.first(where: { !$0.0.isRunning }) { throw Failure(description: "a worker died; log: \(log)") }
+            }
+            let (p50, p99) = try lateness(kind: "reminder.2", on: db)
+            return WorkersRun(seconds: seconds, p50: p50, p99: p99, memoryMiB: [])
+        }
+    }
+
+    func lateness(kind: String, on db: PostgresConnection) throws -> (Double, Double) {
+        let row = try db.query("""
+            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM fired_at - fire_at))::float8 AS p50,
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM fired_at - fire_at))::float8 AS p99
+            FROM timers WHERE kind = \(kind)
+            """).first!
+        return (try row.decode("p50", as: Double.self), try row.decode("p99", as: Double.self))
+    }
+
+    /// Starts `replicas` workers, waits until their claimers run and go idle, runs `body`, stops them.
+    func withWorkers<T>(replicas: Int, _ body: (PostgresConnection, [(Subprocess.Child, String)]) throws -> T) throws -> T {
         let db = try PostgresConnection(url: databaseURL, applicationName: "hotlinectl-bench-timers")
         defer { db.close() }
         var children: [(Subprocess.Child, String)] = []
@@ -221,25 +287,11 @@ final class TimersBench {
             }
         }
         Thread.sleep(forTimeInterval: 1)
-        let dueAt = try resetDue(inSeconds: 3, on: db)
-        let seconds = try waitAllFired(since: dueAt, on: db) {
-            if let (_, log) = children.first(where: { !$0.0.isRunning }) { throw Failure(description: "a worker died; log: \(log)") }
-        }
-        let lateness = try db.query("""
-            SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM fired_at - fire_at))::float8 AS p50,
-                   percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM fired_at - fire_at))::float8 AS p99
-            FROM timers WHERE kind = 'reminder.0'
-            """).first!
-        var memory: [Double] = []
-        if readMemory {
-            Thread.sleep(forTimeInterval: settle)
-            memory = children.compactMap { PipelineBench.memoryMiB(pid: $0.0.pid, field: "VmRSS") }
-        }
+        let result = try body(db, children)
         for (child, log) in children where PipelineBench.stop(child) != 0 {
             Self.progress("hotline-deadline-watch did not exit 0 on SIGTERM; log: \(log)")
         }
-        return WorkersRun(seconds: seconds, p50: try lateness.decode("p50", as: Double.self), p99: try lateness.decode("p99", as: Double.self),
-                          memoryMiB: memory)
+        return result
     }
 
     /// The baseline: pgbench clients run a plain claim-and-mark statement until nothing is open.

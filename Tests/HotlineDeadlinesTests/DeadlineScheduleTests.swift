@@ -68,6 +68,7 @@ struct DeadlineScheduleTests {
             // Each fired timer is named by exactly one event.
             #expect(try fixture.scalar("SELECT count(DISTINCT data->>'timerId') FROM events WHERE data ? 'timerId'") == 5)
             #expect(try fixture.scalar("SELECT count(*) FROM events WHERE data ? 'timerId'") == 5)
+            #expect(try fixture.strings("SELECT data->>'countsAsAccepted' FROM events WHERE type = 'returnWindowClosed'") == ["true"])
             // After the window the unit may no longer return the order: it counts as accepted.
             let refused = Lifecycle.apply(.requestReturn(unit: "WATER"), to: stored.order, now: china(2026, 10, 9, 9),
                                           profile: try PolicyProfile.bundled("qidong"), calendar: fixture.calendar)
@@ -93,6 +94,7 @@ struct DeadlineScheduleTests {
             try walk(fixture, fixture.claimer(), schedule)
             #expect(try events(fixture, id) == ["returnWindowClosed", "reminded", "reminded", "overdue", "supervised", "timerFired"])
             #expect(try messages(fixture) == ["assignment.reminded", "assignment.reminded", "assignment.overdue", "workorder.supervised"])
+            #expect(try fixture.strings("SELECT data->>'countsAsAccepted' FROM events WHERE type = 'returnWindowClosed'") == ["false"])
             let stored = try #require(try WorkOrders.load(id, on: fixture.database))
             #expect(stored.order.supervision == .overdue)
             let refused = Lifecycle.apply(.requestReturn(unit: "WATER"), to: stored.order, now: china(2026, 10, 10, 9),
