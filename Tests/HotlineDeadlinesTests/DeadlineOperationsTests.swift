@@ -6,6 +6,7 @@ import HotlineRuntime
 import HotlineStore
 import HotlineTestSupport
 import PostgresClient
+import Prometheus
 import Testing
 
 /// What operators see and what wakes the claimer.
@@ -31,6 +32,27 @@ struct DeadlineOperationsTests {
             let text = try Shell.run(try Shell.product("hotlinectl"), arguments)
             #expect(text.stdout.contains("timers: 5 due, 1 pending; overdue assignments: 1"), "\(text.stdout)")
             #expect(text.stdout.contains("oldest late timer: due \(ChinaTime.format(china(2026, 10, 8, 10)))"), "\(text.stdout)")
+        }
+    }
+
+    /// A timer whose firing throws (here: its order names a profile this build does not know) stays
+    /// open and is counted `failed`; the rest of its batch fires.
+    @Test func aTimerThatCannotFireStaysOpenWithoutHoldingBackItsBatch() throws {
+        try DeadlineFixture.with(clock: china(2026, 10, 20)) { fixture in
+            let (good, bad) = try fixture.database.withTransaction { tx in
+                (try fixture.dispatchedOrder(profile: "qidong", kind: OrderKind(category: .help), at: china(2026, 9, 30, 10), on: tx),
+                 try fixture.dispatchedOrder(profile: "qidong", kind: OrderKind(category: .help), at: china(2026, 9, 30, 10), on: tx))
+            }
+            try fixture.database.execute("UPDATE work_orders SET profile = 'atlantis' WHERE id = \(bad)")
+            let registry = PrometheusCollectorRegistry()
+            let report = try fixture.claimer(metrics: DeadlineMetrics(worker: "deadline-watch", registry: registry)).fireDue(on: fixture.database)
+            #expect(report.claimed == 10)
+            #expect(report.fired.count == 5)
+            #expect(report.failed == 5)
+            #expect(try fixture.openTimers(good).isEmpty)
+            #expect(try fixture.openTimers(bad).count == 5)
+            #expect(try fixture.scalar("SELECT count(*) FROM events WHERE work_order_id = \(bad) AND actor = 'deadline-watch'") == 0)
+            #expect(registry.emitToString().contains(#"hotline_timers_total{worker="deadline-watch",kind="replyBy",outcome="failed"} 1"#))
         }
     }
 
