@@ -34,6 +34,8 @@
 //   the three-level network), dispatching, re-dispatching approved returns.
 // - HotlineAPI: the units' and the office's workbench over HTTP: bearer-token access, routes,
 //   problem details (RFC 9457), the OpenAPI document.
+// - HotlineDeadlines: the deadline watch's logic: one named, pure rule per timer kind
+//   (`DeadlineRules`) and the `TimerClaimer` loop that fires due timers through the store.
 // - HotlineTestSupport: helpers for tests (server addresses that fail loudly when missing, a TCP
 //   proxy that can blackhole, fresh databases, a handler run in-process on a test database).
 // - one thin executable per worker and the admin CLI `hotlinectl`.
@@ -159,10 +161,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "HotlineDeadlines",
+            dependencies: [
+                "HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineRuntime", "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Executables
         .executableTarget(name: "hotline-intake", dependencies: ["HotlineRuntime", "HotlineIntake"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-routing", dependencies: ["HotlineRuntime", "HotlineRouting"], swiftSettings: swiftSettings),
-        .executableTarget(name: "hotline-deadline-watch", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-deadline-watch", dependencies: ["HotlineRuntime", "HotlineDeadlines"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-sms-reply", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-scoring", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-api", dependencies: ["HotlineRuntime", "HotlineAPI"], swiftSettings: swiftSettings),
@@ -179,6 +191,7 @@ let package = Package(
                 "HotlineContracts",
                 "HotlineStore",
                 "HotlineRuntime",
+                "HotlineDeadlines",
                 "PostgresClient",
                 "AMQPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -251,6 +264,13 @@ let package = Package(
             dependencies: ["HotlineAPI", "HotlineStore", "HotlineDomain", "HotlineContracts", "HotlineRuntime", "HotlineTestSupport",
                            "PostgresClient"],
             exclude: ["run_schemathesis.sh"],
+            swiftSettings: swiftSettings
+        ),
+        // The deadline watch: its rules in-process with a moved clock, and its process under SIGKILL.
+        .testTarget(
+            name: "HotlineDeadlinesTests",
+            dependencies: ["HotlineDeadlines", "HotlineStore", "HotlineContracts", "HotlineDomain", "HotlineRuntime",
+                           "HotlineTestSupport", "PostgresClient"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,7 +9,7 @@ import PostgresClient
 /// `hotlinectl status`: how the fleet is doing, from the database and the broker.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Work orders by state, queue depths, outbox lag, parked messages, the oldest undispatched order.",
+        abstract: "Work orders by state, queue depths, outbox lag, parked messages, the oldest undispatched order, timers due.",
         discussion: """
         Reads PostgreSQL (work orders, outbox, parked messages, rejected submissions) and asks the broker for the depth of every fleet queue with a passive declare: each consumer's queue, its retry tiers and parking queue, and hotline.unrouted. A queue nobody declared yet shows as "not declared". Exit status 1 when the database or the broker could not be read.
         """)
@@ -86,6 +86,8 @@ struct StatusReport: Encodable {
     var outbox: OutboxState?
     /// Open (not replayed, not purged) parked messages per consumer.
     var parked: [String: Int]?
+    /// Timers due, the oldest late one, overdue assignments (StatusCommand+Timers.swift).
+    var timers: TimerState?
     var queues: [QueueDepth] = []
     var calendar: CalendarState?
     /// What could not be read ("database: ...", "broker: ..."); empty when everything was.
@@ -176,6 +178,7 @@ struct StatusReport: Encodable {
         if hasCalendar {
             calendar = Self.calendarState(years: try CalendarStore.years(on: db).map(\.year), today: LocalDate(instant: generatedAt))
         }
+        try readTimers(db)
     }
 
     /// How much loaded calendar is left after `today`, and the warning when it is under 60 days.
@@ -243,6 +246,7 @@ struct StatusReport: Encodable {
         } else {
             line("parked messages: unavailable")
         }
+        out += timersText
         line()
         if queues.isEmpty {
             line("queues: unavailable")
