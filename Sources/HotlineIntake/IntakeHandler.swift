@@ -27,6 +27,8 @@ public struct IntakeHandler: MessageHandler {
     public var calendar: WorkingCalendar { calendars.current }
     /// The only reference data intake uses.
     let gazetteer: ReferenceCache<Gazetteer>
+    /// Order numbers, taken from the sequence a block at a time (shared by the lanes).
+    let numbers = WorkOrders.NumberSupply()
 
     public init(profile: PolicyProfile, calendars: CalendarSource, gazetteer: ReferenceCache<Gazetteer> = .gazetteer()) {
         self.profile = profile
@@ -114,7 +116,7 @@ public struct IntakeHandler: MessageHandler {
         let order = WorkOrder(id: id.uuidString, kind: request.kind, channel: request.channel,
                               confidential: request.confidential, receivedAt: request.receivedAt)
         let decision = try scope(request, matter: matter, gazetteer: gazetteer, context: context)
-        let number = try WorkOrders.reserveNumbers(receivedAt: [request.receivedAt], on: tx)[0]
+        let number = try numbers.take(receivedAt: [request.receivedAt], on: tx)[0]
         var new = NewWorkOrder(
             id: id, number: number, profile: profile.id, order: order, submissionId: request.submissionId, title: request.title,
             contentPII: request.content, citizenNamePII: request.citizenName, citizenPhonePII: request.phone?.digits,
