@@ -125,6 +125,23 @@ public struct ExtensionRule: Hashable, Sendable, Codable {
     public var basis: String
 }
 
+/// The parts of an extension (延期) request a profile requires, with the clause that requires them.
+/// The amount asked for is always required (it is what the rules limit).
+public struct ExtensionRequirements: Hashable, Sendable, Codable {
+    public enum Field: String, Hashable, Sendable, Codable, CaseIterable {
+        /// 延期理由
+        case reason
+        /// 延期依据
+        case basis
+        /// 与市民解释沟通情况: what the citizen was told.
+        case citizenInformed
+        /// 单位分管领导审核签字: the unit leader's signature (baotou 延时挂账).
+        case leaderSignature
+    }
+    public var fields: [Field]
+    public var basis: String
+}
+
 /// 重办.
 public struct RedoRules: Hashable, Sendable, Codable {
     /// What sends an order back.
@@ -299,6 +316,8 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
     public var reply: [LimitRule]
     public var returns: ReturnRules?
     public var extensions: [ExtensionRule]
+    /// What a unit's extension request must carry; nil: only the amount asked for.
+    public var extensionRequires: ExtensionRequirements?
     public var redo: RedoRules?
     /// Reminders before the reply-by, in natural hours.
     public var remindersBeforeReply: [TimeLimit]
@@ -310,7 +329,7 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
     public var intake: IntakeRules
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, name, document, keyedBy, dispatch, sign, firstFeedback, reply, returns, extensions, redo,
+        case id, name, document, keyedBy, dispatch, sign, firstFeedback, reply, returns, extensions, extensionRequires, redo,
              remindersBeforeReply, remindersBasis, revisit, sms, scoring, intake
     }
 
@@ -327,6 +346,7 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         reply = try c.decode([LimitRule].self, forKey: .reply)
         returns = try c.decodeIfPresent(ReturnRules.self, forKey: .returns)
         extensions = try c.decode([ExtensionRule].self, forKey: .extensions)
+        extensionRequires = try c.decodeIfPresent(ExtensionRequirements.self, forKey: .extensionRequires)
         redo = try c.decodeIfPresent(RedoRules.self, forKey: .redo)
         remindersBeforeReply = try c.decode([TimeLimit].self, forKey: .remindersBeforeReply)
         remindersBasis = try c.decode(String.self, forKey: .remindersBasis)
