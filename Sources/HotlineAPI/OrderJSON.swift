@@ -93,13 +93,59 @@ enum OrderJSON {
                     ("decidedAt", .instant(entry.decidedAt)),
                 ])
             })),
+            ("extensionRequests", .array(order.extensionRequests.map { entry in
+                .object([
+                    ("unit", .string(entry.unit)),
+                    ("by", actor(entry.actor, people: people)),
+                    ("extension", limit(entry.amount)),
+                    ("reason", .optional(entry.reason)),
+                    ("basis", .optional(entry.basis)),
+                    ("citizenInformed", .optional(entry.citizenInformedPII)),
+                    ("citizenConsented", .bool(entry.citizenConsented)),
+                    ("leaderSignature", .optional(entry.leaderSignature)),
+                    ("requestedAt", .instant(entry.requestedAt)),
+                    ("decision", .optional(entry.decision)),
+                    ("granted", entry.grantedAmount.map(limit) ?? .null),
+                    ("newReplyBy", .instant(entry.newReplyBy)),
+                    ("decisionReason", .optional(entry.decisionReason)),
+                    ("decidedBy", entry.decidedBy.map { actor($0, people: people) } ?? .null),
+                    ("decidedAt", .instant(entry.decidedAt)),
+                ])
+            })),
+            // A unit sees its own replies (drafts included); the office sees every unit's.
+            ("replies", .array(order.replies.filter { caller.role == .office || $0.unit == caller.unit }.map { entry in
+                .object([
+                    ("unit", .string(entry.unit)),
+                    ("status", .string(entry.reviewedAt == nil ? "draft" : "reviewed")),
+                    ("text", .string(entry.textPII)),
+                    ("contactedCitizen", .bool(entry.contactedCitizen)),
+                    ("contact", entry.contactPersonPII == nil ? .null : .object([
+                        ("person", .optional(entry.contactPersonPII)),
+                        ("at", .instant(entry.contactedAt)),
+                        ("citizenSaid", .optional(entry.citizenSaidPII)),
+                    ])),
+                    ("draftedBy", actor(entry.draftedBy, people: people)),
+                    ("draftedAt", .instant(entry.draftedAt)),
+                    ("reviewedBy", entry.reviewedBy.map { actor($0, people: people) } ?? .null),
+                    ("reviewedAt", .instant(entry.reviewedAt)),
+                ])
+            })),
         ]
         return .object(members)
+    }
+
+    /// A time limit as `{amount, unit}` (the profiles' form).
+    static func limit(_ limit: TimeLimit) -> JSON {
+        limit == .atOnce ? .object([("unit", .string(limit.unit.rawValue))])
+            : .object([("amount", limit.amount == limit.amount.rounded() ? .int(Int(limit.amount)) : .raw(String(limit.amount))),
+                       ("unit", .string(limit.unit.rawValue))])
     }
 
     /// The token ids an order's actors name (`unit:WATER token:17`).
     static func tokenIds(_ order: OrderDetail) -> [Int64] {
         let actors = order.history.compactMap(\.actor) + order.returnRequests.flatMap { [$0.actor] + ($0.decidedBy.map { [$0] } ?? []) }
+            + order.extensionRequests.flatMap { [$0.actor] + ($0.decidedBy.map { [$0] } ?? []) }
+            + order.replies.flatMap { [$0.draftedBy] + ($0.reviewedBy.map { [$0] } ?? []) }
         return Array(Set(actors.compactMap { Actor($0).tokenId }))
     }
 

@@ -75,6 +75,37 @@ public struct Workbench: Sendable {
                 .rejectReturn(reason: try ActionBodies.rejectReturn(body))
             }
         }
+        router.post("v1/orders/:number/extension") { request, context in
+            await self.act("extension", request, context, officeOnly: false) { caller, body, profile in
+                let request = try ActionBodies.extensionRequest(body, profile: profile)
+                guard let unit = caller.unit else { throw APIError.forbidden("only the lead unit asks for an extension") }
+                return .requestExtension(unit: unit, request)
+            }
+        }
+        router.post("v1/orders/:number/extension/approve") { request, context in
+            await self.act("approveExtension", request, context, officeOnly: true) { _, body, _ in
+                .approveExtension(amount: try ActionBodies.approveExtension(body))
+            }
+        }
+        router.post("v1/orders/:number/extension/reject") { request, context in
+            await self.act("rejectExtension", request, context, officeOnly: true) { _, body, _ in
+                .rejectExtension(reason: try ActionBodies.reason(body))
+            }
+        }
+        router.post("v1/orders/:number/reply") { request, context in
+            await self.act("replyDraft", request, context, officeOnly: false) { caller, body, _ in
+                let draft = try ActionBodies.replyDraft(body)
+                guard let unit = caller.unit else { throw APIError.forbidden("only the lead unit writes the reply") }
+                return .saveReplyDraft(unit: unit, draft)
+            }
+        }
+        router.post("v1/orders/:number/reply/review") { request, context in
+            await self.act("reviewReply", request, context, officeOnly: false) { caller, body, _ in
+                try ActionBodies.empty(body)
+                guard let unit = caller.unit else { throw APIError.forbidden("only the lead unit reviews its reply") }
+                return .reviewReply(unit: unit)
+            }
+        }
         router.post("v1/orders/:number/dispatch") { request, context in
             await self.act("dispatch", request, context, officeOnly: true) { _, body, _ in
                 let (lead, coUnits) = try ActionBodies.dispatch(body)
@@ -205,6 +236,10 @@ public struct Workbench: Sendable {
         case concurrent
         case unknownUnit(String)
         case incomplete(ReturnIncomplete)
+        case extensionIncomplete(ExtensionIncomplete)
+        case officeAmount(ExtensionAmountNotSetByOffice)
+        case wording(ReplyWording)
+        case noDraft
 
         init?(_ error: any Error) {
             switch error {
@@ -212,6 +247,10 @@ public struct Workbench: Sendable {
             case WorkOrderStoreError.concurrentUpdate: self = .concurrent
             case WorkOrderStoreError.unknownUnit(let code): self = .unknownUnit(code)
             case let incomplete as ReturnIncomplete: self = .incomplete(incomplete)
+            case let incomplete as ExtensionIncomplete: self = .extensionIncomplete(incomplete)
+            case let refused as ExtensionAmountNotSetByOffice: self = .officeAmount(refused)
+            case let wording as ReplyWording: self = .wording(wording)
+            case is NoReplyDraft: self = .noDraft
             default: return nil
             }
         }
@@ -241,6 +280,18 @@ public struct Workbench: Sendable {
             case .incomplete(let incomplete):
                 return .invalid(incomplete.missing.map { FieldProblem("/\($0.rawValue)", "is required") },
                                 detail: "a return must carry what the profile requires (\(incomplete.basis))")
+            case .extensionIncomplete(let incomplete):
+                return .invalid(incomplete.missing.map { FieldProblem("/\($0.rawValue)", "is required") },
+                                detail: "an extension request must carry what the profile requires (\(incomplete.basis))")
+            case .officeAmount(let refused):
+                return .invalid([FieldProblem("/extension", "the office sets no amount under this profile: approve what was asked or reject it")],
+                                detail: "the approval is not valid (\(refused.basis))")
+            case .wording(let wording):
+                return .invalid(wording.problems.map { FieldProblem($0.pointer, $0.problem) },
+                                detail: "the reply's wording is not one an SMS may carry (\(wording.basis))")
+            case .noDraft:
+                return .conflict(code: "no-reply-draft", detail: "there is no reply draft to review; write one first (POST …/reply)",
+                                 state: state, version: version)
             }
         }
     }

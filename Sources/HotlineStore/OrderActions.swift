@@ -1,5 +1,6 @@
 import Foundation
 import HotlineDomain
+import HotlineContracts
 import PostgresClient
 
 /// What a unit's return (退件) request says. Which parts are required is the profile's
@@ -32,6 +33,71 @@ public struct ReturnRequest: Sendable, Equatable {
     }
 }
 
+/// What a unit's extension (延期) request says: the amount asked for, and the parts the profile
+/// requires (`PolicyProfile.extensionRequires`); every part given is kept with the request.
+public struct ExtensionRequest: Sendable, Equatable {
+    public var amount: TimeLimit
+    public var reason: String?
+    public var basis: String?
+    /// What the citizen was told (与市民解释沟通情况): personal data.
+    public var citizenInformedPII: String?
+    /// The citizen agreed (baotou 延时挂账: 诉求人认可).
+    public var citizenConsented: Bool
+    /// The unit leader's signature (baotou: 单位分管领导审核签字).
+    public var leaderSignature: String?
+
+    public init(amount: TimeLimit, reason: String? = nil, basis: String? = nil, citizenInformedPII: String? = nil,
+                citizenConsented: Bool = false, leaderSignature: String? = nil) {
+        self.amount = amount
+        self.reason = reason
+        self.basis = basis
+        self.citizenInformedPII = citizenInformedPII
+        self.citizenConsented = citizenConsented
+        self.leaderSignature = leaderSignature
+    }
+
+    public func value(_ field: ExtensionRequirements.Field) -> String? {
+        switch field {
+        case .reason: reason
+        case .basis: basis
+        case .citizenInformed: citizenInformedPII
+        case .leaderSignature: leaderSignature
+        }
+    }
+
+    /// The fields `requirements` asks for that are missing or blank.
+    public func missing(_ requirements: ExtensionRequirements?) -> [ExtensionRequirements.Field] {
+        (requirements?.fields ?? []).filter { (value($0) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+    }
+}
+
+/// The contact record of a reply (qidong 附件2 一(五)3, 电话接通的: 与谁, 何时, 市民怎么说): personal data.
+public struct ContactRecord: Sendable, Equatable {
+    public var personPII: String
+    public var at: Date
+    public var citizenSaidPII: String
+
+    public init(personPII: String, at: Date, citizenSaidPII: String) {
+        self.personPII = personPII
+        self.at = at
+        self.citizenSaidPII = citizenSaidPII
+    }
+}
+
+/// A unit's reply (办结/答复) as drafted: the result for the citizen (the SMS body) and, when the unit
+/// reached the citizen by phone, the contact record.
+public struct ReplyDraft: Sendable, Equatable {
+    public var textPII: String
+    public var contactedCitizen: Bool
+    public var contact: ContactRecord?
+
+    public init(textPII: String, contactedCitizen: Bool, contact: ContactRecord?) {
+        self.textPII = textPII
+        self.contactedCitizen = contactedCitizen
+        self.contact = contact
+    }
+}
+
 /// A person's action on one order, as the HTTP API and `hotlinectl order` both perform it.
 public enum OrderAction: Sendable, Equatable {
     case sign(unit: String)
@@ -39,17 +105,68 @@ public enum OrderAction: Sendable, Equatable {
     case approveReturn
     case rejectReturn(reason: String?)
     case dispatch(lead: String, coUnits: [String])
+    case requestExtension(unit: String, ExtensionRequest)
+    /// `amount`: the new limit the office sets (only where the profile lets it: pingdingshan).
+    case approveExtension(amount: TimeLimit?)
+    case rejectExtension(reason: String?)
+    /// Writes (or rewrites) the unit's draft; the order does not move.
+    case saveReplyDraft(unit: String, ReplyDraft)
+    /// 审核: submits the unit's draft as its reply.
+    case reviewReply(unit: String)
 
-    /// The domain's command for it.
-    var command: Command {
+    /// The domain's command for it; nil for a draft (which changes no state). A review's command
+    /// is made from its draft.
+    var command: Command? {
         switch self {
         case .sign(let unit): .sign(unit: unit)
         case .requestReturn(let unit, _): .requestReturn(unit: unit)
         case .approveReturn: .approveReturn
         case .rejectReturn: .rejectReturn
         case let .dispatch(lead, coUnits): .dispatch(lead: lead, coUnits: coUnits)
+        case let .requestExtension(unit, request):
+            .requestExtension(unit: unit, amount: request.amount, citizenConsented: request.citizenConsented)
+        case .approveExtension(let amount): .approveExtension(amount: amount)
+        case .rejectExtension: .rejectExtension
+        case .saveReplyDraft, .reviewReply: nil
         }
     }
+}
+
+/// An extension request that lacks what the profile requires; names the fields and the clause.
+public struct ExtensionIncomplete: Error, Equatable, CustomStringConvertible {
+    public var missing: [ExtensionRequirements.Field]
+    public var basis: String
+    public var description: String {
+        "an extension request must give \(missing.map(\.rawValue).joined(separator: ", ")) (\(basis))"
+    }
+}
+
+/// The office named an extension's amount where the profile does not let it set one.
+public struct ExtensionAmountNotSetByOffice: Error, Equatable, CustomStringConvertible {
+    public var basis: String
+    public var description: String { "the unit's request sets the amount; the office approves or rejects it (\(basis))" }
+}
+
+/// A reply whose wording the SMS may not carry: problems by field (a JSON pointer), never the text.
+public struct ReplyWording: Error, Equatable, CustomStringConvertible {
+    public var problems: [FieldProblemText]
+    public var basis: String
+    public var description: String { "the reply's wording: " + problems.map { "\($0.pointer) \($0.problem)" }.joined(separator: "; ") }
+}
+
+/// One field's problem, for errors of the application layer.
+public struct FieldProblemText: Sendable, Equatable {
+    public var pointer: String
+    public var problem: String
+    public init(_ pointer: String, _ problem: String) {
+        self.pointer = pointer
+        self.problem = problem
+    }
+}
+
+/// A review with no draft to review.
+public struct NoReplyDraft: Error, Equatable, CustomStringConvertible {
+    public var description: String { "there is no reply draft to review; write one first" }
 }
 
 /// A return request that lacks what the profile requires; names the fields and the clause.
@@ -64,9 +181,10 @@ public struct ReturnIncomplete: Error, Equatable, CustomStringConvertible {
 /// The outcome of an action: the order as it was read and the transition written.
 public struct ActionOutcome: Sendable {
     public var before: StoredOrder
-    public var transition: Transition
+    /// nil when the action moved nothing (a reply draft).
+    public var transition: Transition?
     /// The order's version after the action.
-    public var version: Int { before.version + 1 }
+    public var version: Int { transition == nil ? before.version : before.version + 1 }
 }
 
 /// The application layer of a person's action: one transaction (the caller's) that checks the
@@ -91,11 +209,30 @@ public enum OrderActions {
         if let expectedVersion, current != expectedVersion {
             throw WorkOrderStoreError.concurrentUpdate(number: number, readAt: expectedVersion)
         }
-        let (stored, transition) = try command(action.command, number: number, actor: actor, at: now, profiles: profiles,
+        if case let .saveReplyDraft(unit, draft) = action {
+            return try saveDraft(draft, unit: unit, number: number, actor: actor, at: now, profiles: profiles, calendar: calendar,
+                                 on: connection)
+        }
+        var draft: StoredDraft?
+        let domainCommand: Command
+        if case let .reviewReply(unit) = action {
+            draft = try openDraft(number: number, unit: unit, on: connection)
+            guard let draft else {
+                // Say what the rules say first (another unit, a state that takes no reply); else: no draft.
+                try checkReply(unit: unit, contactedCitizen: false, number: number, at: now, profiles: profiles, calendar: calendar,
+                               on: connection)
+                throw NoReplyDraft()
+            }
+            domainCommand = .reply(unit: unit, contactedCitizen: draft.contactedCitizen)
+        } else {
+            domainCommand = action.command!
+        }
+        let (stored, transition) = try command(domainCommand, number: number, actor: actor, at: now, profiles: profiles,
                                                calendar: calendar, on: connection)
+        let profile = profiles[stored.profile]
         switch action {
         case let .requestReturn(unit, request):
-            let requirements = profiles[stored.profile]?.returns?.requires
+            let requirements = profile?.returns?.requires
             let missing = request.missing(requirements)
             if !missing.isEmpty { throw ReturnIncomplete(missing: missing, basis: requirements?.basis ?? "") }
             try connection.execute("""
@@ -110,10 +247,104 @@ public enum OrderActions {
                     decision_reason = \(reason), decided_by = \(actor), decided_at = \(now)
                 WHERE work_order_id = \(stored.id) AND decision IS NULL
                 """)
-        case .sign, .dispatch:
+        case let .requestExtension(unit, request):
+            let requirements = profile?.extensionRequires
+            let missing = request.missing(requirements)
+            if !missing.isEmpty { throw ExtensionIncomplete(missing: missing, basis: requirements?.basis ?? "") }
+            try connection.execute("""
+                INSERT INTO order_extensions (work_order_id, unit_id, actor, amount, reason, basis, citizen_informed_pii,
+                                              citizen_consented, leader_signature, requested_at)
+                VALUES (\(stored.id), (SELECT id FROM units WHERE code = \(unit)), \(actor), \(WorkOrders.json(request.amount)),
+                        \(request.reason), \(request.basis), \(request.citizenInformedPII), \(request.citizenConsented),
+                        \(request.leaderSignature), \(now))
+                """)
+        case .approveExtension(let officeAmount):
+            let rule = profile?.extensionRule(for: stored.order.kind)
+            if officeAmount != nil, rule?.limitSetByOffice != true {
+                throw ExtensionAmountNotSetByOffice(basis: rule?.basis ?? "")
+            }
+            let granted = transition.order.assignment?.extensions.last
+            try connection.execute("""
+                UPDATE order_extensions SET decision = 'approved', granted_amount = \(granted.map(WorkOrders.json)),
+                    new_reply_by = \(transition.order.assignment?.replyBy), decided_by = \(actor), decided_at = \(now)
+                WHERE work_order_id = \(stored.id) AND decision IS NULL
+                """)
+        case .rejectExtension(let reason):
+            try connection.execute("""
+                UPDATE order_extensions SET decision = 'rejected', decision_reason = \(reason), decided_by = \(actor), decided_at = \(now)
+                WHERE work_order_id = \(stored.id) AND decision IS NULL
+                """)
+        case let .reviewReply(unit):
+            guard let draft else { throw NoReplyDraft() }
+            try connection.execute("""
+                UPDATE order_replies SET reviewed_by = \(actor), reviewed_at = \(now) WHERE id = \(draft.id)
+                """)
+            let unitName = try connection.query("SELECT name FROM units WHERE code = \(unit)").first?.decode("name", as: String.self) ?? unit
+            try Outbox.append(TransitionMessages.replied(
+                WorkOrderReplied(number: stored.number, unitCode: unit, unitName: unitName, replyText: draft.textPII,
+                                 contactedCitizen: draft.contactedCitizen, confidential: stored.order.confidential,
+                                 profile: stored.profile, repliedAt: now),
+                of: stored, at: now), on: connection)
+        case .sign, .dispatch, .saveReplyDraft:
             break
         }
         return ActionOutcome(before: stored, transition: transition)
+    }
+
+    /// A draft as stored.
+    struct StoredDraft {
+        var id: Int64
+        var textPII: String
+        var contactedCitizen: Bool
+    }
+
+    static func openDraft(number: String, unit: String, on connection: PostgresConnection) throws -> StoredDraft? {
+        try connection.query("""
+            SELECT r.id, r.text_pii, r.contacted_citizen FROM order_replies r
+            JOIN work_orders o ON o.id = r.work_order_id JOIN units u ON u.id = r.unit_id
+            WHERE o.number = \(number) AND u.code = \(unit) AND r.reviewed_at IS NULL
+            FOR UPDATE OF r
+            """).first.map { StoredDraft(id: try $0.decode("id"), textPII: try $0.decode("text_pii"),
+                                         contactedCitizen: try $0.decode("contacted_citizen")) }
+    }
+
+    /// Whether the rules would let `unit` reply now (a dry run of the domain's `reply`); the order as read.
+    @discardableResult
+    static func checkReply(unit: String, contactedCitizen: Bool, number: String, at now: Date, profiles: [String: PolicyProfile],
+                           calendar: WorkingCalendar, on connection: PostgresConnection) throws -> (StoredOrder, PolicyProfile) {
+        guard let id = try WorkOrders.ids(numbers: [number], on: connection)[number],
+              let stored = try WorkOrders.load(id, on: connection) else { throw OfficeAndUnitCommandError.noSuchOrder(number) }
+        guard let profile = profiles[stored.profile] else { throw OfficeAndUnitCommandError.unknownProfile(stored.profile) }
+        if case .failure(let error) = Lifecycle.apply(.reply(unit: unit, contactedCitizen: contactedCitizen), to: stored.order,
+                                                      now: now, profile: profile, calendar: calendar) {
+            throw OfficeAndUnitCommandError.refused(number: number, error)
+        }
+        return (stored, profile)
+    }
+
+    /// Writes the unit's draft when the rules would let it reply now (the lead unit, the order in
+    /// a state that takes a reply, no contact on a confidential order) and its wording is one an
+    /// SMS may carry. The order does not move (its version stays).
+    static func saveDraft(_ draft: ReplyDraft, unit: String, number: String, actor: String, at now: Date,
+                          profiles: [String: PolicyProfile], calendar: WorkingCalendar,
+                          on connection: PostgresConnection) throws -> ActionOutcome {
+        let (stored, profile) = try checkReply(unit: unit, contactedCitizen: draft.contactedCitizen, number: number, at: now,
+                                               profiles: profiles, calendar: calendar, on: connection)
+        let wording = SMSText.wordingProblems(draft.textPII, template: profile.sms)
+        if !wording.isEmpty {
+            throw ReplyWording(problems: [FieldProblemText("/text", wording.joined(separator: "; "))], basis: profile.sms.basis)
+        }
+        try connection.execute("""
+            INSERT INTO order_replies (work_order_id, unit_id, text_pii, contacted_citizen, contact_person_pii, contacted_at,
+                                       citizen_said_pii, drafted_by, drafted_at)
+            VALUES (\(stored.id), (SELECT id FROM units WHERE code = \(unit)), \(draft.textPII), \(draft.contactedCitizen),
+                    \(draft.contact?.personPII), \(draft.contact?.at), \(draft.contact?.citizenSaidPII), \(actor), \(now))
+            ON CONFLICT (work_order_id, unit_id) WHERE reviewed_at IS NULL DO UPDATE SET
+                text_pii = EXCLUDED.text_pii, contacted_citizen = EXCLUDED.contacted_citizen,
+                contact_person_pii = EXCLUDED.contact_person_pii, contacted_at = EXCLUDED.contacted_at,
+                citizen_said_pii = EXCLUDED.citizen_said_pii, drafted_by = EXCLUDED.drafted_by, drafted_at = EXCLUDED.drafted_at
+            """)
+        return ActionOutcome(before: stored, transition: nil)
     }
 
     /// The one call into the command path (`OfficeAndUnitCommands`), so that it can be re-pointed here.

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineDomain
 import PostgresClient
 
 /// One line of a unit's (or the office's) order list.
@@ -88,6 +89,38 @@ public struct OrderDetail: Sendable {
         public var decidedAt: Date?
     }
 
+    /// A unit's extension request (延期) and the office's decision.
+    public struct ExtensionEntry: Sendable, Equatable {
+        public var unit: String
+        public var actor: String
+        public var amount: TimeLimit
+        public var reason: String?
+        public var basis: String?
+        public var citizenInformedPII: String?
+        public var citizenConsented: Bool
+        public var leaderSignature: String?
+        public var requestedAt: Date
+        public var decision: String?
+        public var grantedAmount: TimeLimit?
+        public var newReplyBy: Date?
+        public var decisionReason: String?
+        public var decidedBy: String?
+        public var decidedAt: Date?
+    }
+    /// A unit's reply: a draft until reviewed (审核), with its contact record. Personal data.
+    public struct ReplyEntry: Sendable, Equatable {
+        public var unit: String
+        public var textPII: String
+        public var contactedCitizen: Bool
+        public var contactPersonPII: String?
+        public var contactedAt: Date?
+        public var citizenSaidPII: String?
+        public var draftedBy: String
+        public var draftedAt: Date
+        public var reviewedBy: String?
+        public var reviewedAt: Date?
+    }
+
     public var summary: OrderSummary
     public var contentPII: String
     public var citizenNamePII: String?
@@ -103,6 +136,8 @@ public struct OrderDetail: Sendable {
     public var timers: [Timer]
     public var history: [HistoryEntry]
     public var returnRequests: [ReturnEntry]
+    public var extensionRequests: [ExtensionEntry]
+    public var replies: [ReplyEntry]
 }
 
 /// What the HTTP API reads: the orders a unit may see (its active assignments, as lead or
@@ -234,13 +269,39 @@ public enum OrderViews {
                                     decision: try r.decode("decision"), decisionReason: try r.decode("decision_reason"),
                                     decidedBy: try r.decode("decided_by"), decidedAt: try r.decode("decided_at"))
         }
+        let extensions = try connection.query("""
+            SELECT u.code, x.actor, x.amount::text AS amount, x.reason, x.basis, x.citizen_informed_pii, x.citizen_consented,
+                   x.leader_signature, x.requested_at, x.decision, x.granted_amount::text AS granted_amount, x.new_reply_by,
+                   x.decision_reason, x.decided_by, x.decided_at
+            FROM order_extensions x JOIN units u ON u.id = x.unit_id WHERE x.work_order_id = \(id) ORDER BY x.id
+            """).map { x in
+            func limit(_ text: String?) throws -> TimeLimit? { try text.map { try JSONDecoder().decode(TimeLimit.self, from: Data($0.utf8)) } }
+            return OrderDetail.ExtensionEntry(
+                unit: try x.decode("code"), actor: try x.decode("actor"), amount: try limit(try x.decode("amount", as: String.self))!,
+                reason: try x.decode("reason"), basis: try x.decode("basis"), citizenInformedPII: try x.decode("citizen_informed_pii"),
+                citizenConsented: try x.decode("citizen_consented"), leaderSignature: try x.decode("leader_signature"),
+                requestedAt: try x.decode("requested_at"), decision: try x.decode("decision"),
+                grantedAmount: try limit(try x.decode("granted_amount", as: String?.self)), newReplyBy: try x.decode("new_reply_by"),
+                decisionReason: try x.decode("decision_reason"), decidedBy: try x.decode("decided_by"), decidedAt: try x.decode("decided_at"))
+        }
+        let replies = try connection.query("""
+            SELECT u.code, r.text_pii, r.contacted_citizen, r.contact_person_pii, r.contacted_at, r.citizen_said_pii,
+                   r.drafted_by, r.drafted_at, r.reviewed_by, r.reviewed_at
+            FROM order_replies r JOIN units u ON u.id = r.unit_id WHERE r.work_order_id = \(id) ORDER BY r.id
+            """).map { r in
+            OrderDetail.ReplyEntry(unit: try r.decode("code"), textPII: try r.decode("text_pii"),
+                                   contactedCitizen: try r.decode("contacted_citizen"), contactPersonPII: try r.decode("contact_person_pii"),
+                                   contactedAt: try r.decode("contacted_at"), citizenSaidPII: try r.decode("citizen_said_pii"),
+                                   draftedBy: try r.decode("drafted_by"), draftedAt: try r.decode("drafted_at"),
+                                   reviewedBy: try r.decode("reviewed_by"), reviewedAt: try r.decode("reviewed_at"))
+        }
         return OrderDetail(
             summary: try summary(row), contentPII: try row.decode("content_pii"), citizenNamePII: try row.decode("citizen_name_pii"),
             citizenPhonePII: try row.decode("citizen_phone_pii"), addressPII: try row.decode("address_pii"),
             regionCode: try row.decode("region_code"), localityCode: try row.decode("locality_code"),
             dispatchBy: try row.decode("dispatch_by"), returns: try row.decode("returns_count"),
             supervisionReason: try row.decode("supervision_reason"), manualDispatchReason: try row.decode("manual_dispatch_reason"),
-            units: units, timers: timers, history: history, returnRequests: returns)
+            units: units, timers: timers, history: history, returnRequests: returns, extensionRequests: extensions, replies: replies)
     }
 
     private static func summary(_ row: PostgresRow) throws -> OrderSummary {

@@ -98,7 +98,7 @@ struct OrderCommand: ParsableCommand {
             let outcome = try connection.withTransaction { tx in
                 try OrderActions.perform(action, number: number, actor: actor, at: Date(), profiles: profiles, calendar: calendar, on: tx)
             }
-            print("\(number): \(outcome.transition.order.stateName)")
+            print("\(number): \((outcome.transition?.order ?? outcome.before.order).stateName)")
         } catch let error as OfficeAndUnitCommandError {
             throw UsageError(error.description)
         } catch let error as ReturnIncomplete {

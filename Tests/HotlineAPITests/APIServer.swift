@@ -144,11 +144,12 @@ final class APIServer: @unchecked Sendable {
 
     /// Makes an accepted order of `profile` and dispatches it to `lead` at `dispatchedAt`
     /// (in-process, through the application layer, as routing does); returns its number.
-    func dispatchedOrder(profile: String, category: Category = .help, lead: String, coUnits: [String] = [],
+    func dispatchedOrder(profile: String, category: Category = .help, urgency: Urgency? = nil, caseClass: CaseClass? = nil,
+                         lead: String, coUnits: [String] = [],
                          confidential: Bool = false, dispatchedAt: Date = Date(),
                          citizenName: String = "王小明", citizenPhone: String = "13912345678") throws -> String {
         let id = UUID()
-        let order = WorkOrder(id: id.uuidString, kind: OrderKind(category: category), channel: .phone, confidential: confidential,
+        let order = WorkOrder(id: id.uuidString, kind: OrderKind(category: category, urgency: urgency, caseClass: caseClass), channel: .phone, confidential: confidential,
                               receivedAt: dispatchedAt.addingTimeInterval(-600))
         let accepted = try Lifecycle.apply(.accept, to: order, now: order.receivedAt, profile: profiles[profile]!, calendar: calendar).get()
         let numbered = try database.withTransaction { tx in

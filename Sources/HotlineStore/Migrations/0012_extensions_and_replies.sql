@@ -1,0 +1,49 @@
+-- The HTTP API's second slice (issue 12): what a unit's extension request carries and the
+-- office's decision on it, and a unit's reply as a draft until it is reviewed (审核).
+
+-- A unit's extension (延期) request with what its profile requires (qidong 附件2 一(四): 依据、理由、
+-- 期限以及与市民解释沟通情况; zezhou 二(三)3(4): 时限、依据和理由; baotou 四(二)2: 诉求人认可、分管
+-- 领导审核签字), and the office's decision (pingdingshan 五(六): the office sets the new limit).
+-- Written in the same transaction as the order's transition.
+CREATE TABLE order_extensions (
+    id                   bigserial PRIMARY KEY,
+    work_order_id        uuid NOT NULL REFERENCES work_orders (id),
+    unit_id              bigint NOT NULL REFERENCES units (id),
+    actor                text NOT NULL,
+    amount               jsonb NOT NULL,
+    reason               text,
+    basis                text,
+    citizen_informed_pii text,
+    citizen_consented    boolean NOT NULL DEFAULT false,
+    leader_signature     text,
+    requested_at         timestamptz NOT NULL,
+    decision             text CHECK (decision IN ('approved', 'rejected')),
+    granted_amount       jsonb,
+    new_reply_by         timestamptz,
+    decision_reason      text,
+    decided_by           text,
+    decided_at           timestamptz
+);
+CREATE INDEX order_extensions_work_order ON order_extensions (work_order_id, id);
+
+-- A unit's reply (办结/答复): a draft the unit edits until a person of the unit marks it reviewed
+-- (审核); the review submits it (the order's `replied` transition and `workorder.replied`, qidong
+-- 附件2 一(五)4). The contact record (phone answered: with whom, when, what the citizen said, 一(五)3)
+-- is part of it. One open draft per order and unit; reviewed replies are kept.
+CREATE TABLE order_replies (
+    id                    bigserial PRIMARY KEY,
+    work_order_id         uuid NOT NULL REFERENCES work_orders (id),
+    unit_id               bigint NOT NULL REFERENCES units (id),
+    text_pii              text NOT NULL,
+    contacted_citizen     boolean NOT NULL,
+    contact_person_pii    text,
+    contacted_at          timestamptz,
+    citizen_said_pii      text,
+    drafted_by            text NOT NULL,
+    drafted_at            timestamptz NOT NULL,
+    reviewed_by           text,
+    reviewed_at           timestamptz,
+    CHECK ((reviewed_by IS NULL) = (reviewed_at IS NULL))
+);
+CREATE UNIQUE INDEX order_replies_one_draft ON order_replies (work_order_id, unit_id) WHERE reviewed_at IS NULL;
+CREATE INDEX order_replies_work_order ON order_replies (work_order_id, id);
