@@ -112,10 +112,12 @@ enum OrderJSON {
                     ("decidedAt", .instant(entry.decidedAt)),
                 ])
             })),
-            // A unit sees its own replies (drafts included); the office sees every unit's.
-            ("replies", .array(order.replies.filter { caller.role == .office || $0.unit == caller.unit }.map { entry in
+            // A unit sees its own replies (drafts included) and its level-3 units' replies to it;
+            // the office sees every unit's.
+            ("replies", .array(order.replies.filter { caller.role == .office || $0.unit == caller.unit || ($0.toUnit != nil && $0.toUnit == caller.unit) }.map { entry in
                 .object([
                     ("unit", .string(entry.unit)),
+                    ("to", .optional(entry.toUnit)),
                     ("status", .string(entry.reviewedAt == nil ? "draft" : "reviewed")),
                     ("text", .string(entry.textPII)),
                     ("contactedCitizen", .bool(entry.contactedCitizen)),
@@ -192,6 +194,8 @@ struct ExpectedNext: Equatable {
     static func steps(_ order: OrderSummary, caller: ApiCaller, now: Date) -> [ExpectedNext] {
         // A co-unit's contribution goes to the lead unit (not part of this API yet).
         if order.role == "co" { return [] }
+        // A level-3 unit replies to the level-2 unit that handed the order down.
+        if order.role == "sub" { return [ExpectedNext(action: "reply", by: "sub", due: order.replyBy)] }
         let returnOpen = order.returnWindowEndsAt.map { now <= $0 } ?? true
         switch order.state {
         case OrderState.awaitingDispatch.rawValue:

@@ -206,6 +206,13 @@ enum ActionBodies {
         return ReplyDraft(textPII: text ?? "", contactedCitizen: contacted ?? false, contact: contact)
     }
 
+    static func handDown(_ data: Data) throws(APIError) -> String {
+        var body = try BodyReader(data)
+        let unit = body.unitCode("unit", required: true)
+        try body.finish("the hand-down is not valid")
+        return unit ?? ""
+    }
+
     static func empty(_ data: Data) throws(APIError) {
         _ = try BodyReader(data)
     }

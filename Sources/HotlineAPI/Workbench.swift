@@ -106,6 +106,13 @@ public struct Workbench: Sendable {
                 return .reviewReply(unit: unit)
             }
         }
+        router.post("v1/orders/:number/hand-down") { request, context in
+            await self.act("handDown", request, context, officeOnly: false) { caller, body, _ in
+                let to = try ActionBodies.handDown(body)
+                guard let unit = caller.unit else { throw APIError.forbidden("only the level-2 lead unit hands an order down") }
+                return .handDown(unit: unit, to: to)
+            }
+        }
         router.post("v1/orders/:number/dispatch") { request, context in
             await self.act("dispatch", request, context, officeOnly: true) { _, body, _ in
                 let (lead, coUnits) = try ActionBodies.dispatch(body)
@@ -240,6 +247,7 @@ public struct Workbench: Sendable {
         case officeAmount(ExtensionAmountNotSetByOffice)
         case wording(ReplyWording)
         case noDraft
+        case notASubUnit(NotASubUnit)
 
         init?(_ error: any Error) {
             switch error {
@@ -251,6 +259,7 @@ public struct Workbench: Sendable {
             case let refused as ExtensionAmountNotSetByOffice: self = .officeAmount(refused)
             case let wording as ReplyWording: self = .wording(wording)
             case is NoReplyDraft: self = .noDraft
+            case let refused as NotASubUnit: self = .notASubUnit(refused)
             default: return nil
             }
         }
@@ -289,6 +298,9 @@ public struct Workbench: Sendable {
             case .wording(let wording):
                 return .invalid(wording.problems.map { FieldProblem($0.pointer, $0.problem) },
                                 detail: "the reply's wording is not one an SMS may carry (\(wording.basis))")
+            case .notASubUnit(let refused):
+                return .invalid([FieldProblem("/unit", "must name an active level-3 unit under \(refused.lead)")],
+                                detail: "the hand-down is not valid (pingdingshan 二(三): 三级网络单位接收二级网络单位转办的工单)")
             case .noDraft:
                 return .conflict(code: "no-reply-draft", detail: "there is no reply draft to review; write one first (POST …/reply)",
                                  state: state, version: version)

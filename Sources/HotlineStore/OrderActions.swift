@@ -111,8 +111,10 @@ public enum OrderAction: Sendable, Equatable {
     case rejectExtension(reason: String?)
     /// Writes (or rewrites) the unit's draft; the order does not move.
     case saveReplyDraft(unit: String, ReplyDraft)
-    /// 审核: submits the unit's draft as its reply.
+    /// 审核: submits the unit's draft as its reply (a level-3 unit's, to the level-2 unit it came from).
     case reviewReply(unit: String)
+    /// The level-2 lead unit hands the order down to one of its level-3 units (pingdingshan 二(三)).
+    case handDown(unit: String, to: String)
 
     /// The domain's command for it; nil for a draft (which changes no state). A review's command
     /// is made from its draft.
@@ -127,7 +129,7 @@ public enum OrderAction: Sendable, Equatable {
             .requestExtension(unit: unit, amount: request.amount, citizenConsented: request.citizenConsented)
         case .approveExtension(let amount): .approveExtension(amount: amount)
         case .rejectExtension: .rejectExtension
-        case .saveReplyDraft, .reviewReply: nil
+        case .saveReplyDraft, .reviewReply, .handDown: nil
         }
     }
 }
@@ -162,6 +164,12 @@ public struct FieldProblemText: Sendable, Equatable {
         self.pointer = pointer
         self.problem = problem
     }
+}
+
+/// A hand-down to a unit that is not an active level-3 unit under the lead.
+public struct NotASubUnit: Error, Equatable, CustomStringConvertible {
+    public var lead: String
+    public var description: String { "an order is handed down to an active level-3 unit under \(lead) (pingdingshan 二(三))" }
 }
 
 /// A review with no draft to review.
@@ -208,6 +216,21 @@ public enum OrderActions {
         guard let current else { throw OfficeAndUnitCommandError.noSuchOrder(number) }
         if let expectedVersion, current != expectedVersion {
             throw WorkOrderStoreError.concurrentUpdate(number: number, readAt: expectedVersion)
+        }
+        // The three-level network: a level-3 unit's reply goes to its level-2 unit, not to the rules.
+        switch action {
+        case let .handDown(unit, to):
+            return try handDown(number: number, lead: unit, to: to, actor: actor, at: now, on: connection)
+        case let .saveReplyDraft(unit, draft):
+            if let sub = try subAssignment(number: number, unit: unit, on: connection) {
+                return try saveSubDraft(draft, sub: sub, actor: actor, at: now, profiles: profiles, on: connection)
+            }
+        case let .reviewReply(unit):
+            if let sub = try subAssignment(number: number, unit: unit, on: connection) {
+                return try reviewSubReply(sub: sub, number: number, actor: actor, at: now, on: connection)
+            }
+        default:
+            break
         }
         if case let .saveReplyDraft(unit, draft) = action {
             return try saveDraft(draft, unit: unit, number: number, actor: actor, at: now, profiles: profiles, calendar: calendar,
@@ -285,10 +308,137 @@ public enum OrderActions {
                                  contactedCitizen: draft.contactedCitizen, confidential: stored.order.confidential,
                                  profile: stored.profile, repliedAt: now),
                 of: stored, at: now), on: connection)
-        case .sign, .dispatch, .saveReplyDraft:
+        case .sign, .dispatch, .saveReplyDraft, .handDown:
             break
         }
         return ActionOutcome(before: stored, transition: transition)
+    }
+
+    /// A level-3 unit's active part in an order (handed down by its level-2 unit).
+    struct SubAssignment {
+        var id: Int64
+        var orderId: UUID
+        var unit: String
+        var unitId: Int64
+        var via: String
+        var viaId: Int64
+        var state: String
+    }
+
+    static func subAssignment(number: String, unit: String, on connection: PostgresConnection) throws -> SubAssignment? {
+        try connection.query("""
+            SELECT a.id, a.work_order_id, u.id AS unit_id, v.code AS via, v.id AS via_id, a.state
+            FROM assignments a JOIN work_orders o ON o.id = a.work_order_id JOIN units u ON u.id = a.unit_id
+            JOIN units v ON v.id = a.via_unit_id
+            WHERE o.number = \(number) AND u.code = \(unit) AND a.active AND a.role = 'sub'
+            """).first.map {
+            SubAssignment(id: try $0.decode("id"), orderId: try $0.decode("work_order_id"), unit: unit, unitId: try $0.decode("unit_id"),
+                          via: try $0.decode("via"), viaId: try $0.decode("via_id"), state: try $0.decode("state"))
+        }
+    }
+
+    /// An action outside the rules' view of the order (the level-2 unit's hand-down, a level-3
+    /// unit's reply to it): the order's version moves on so that concurrent writers notice, and
+    /// the event names the actor.
+    static func record(_ event: EventRecord, order: StoredOrder, actor: String, at now: Date,
+                       on connection: PostgresConnection) throws {
+        let updated = try connection.execute("""
+            UPDATE work_orders SET version = version + 1, updated_at = \(now) WHERE id = \(order.id) AND version = \(order.version)
+            """)
+        guard updated == 1 else { throw WorkOrderStoreError.concurrentUpdate(number: order.number, readAt: order.version) }
+        try WorkOrders.appendEvents([event], orderId: order.id, assignmentId: nil, actor: actor, at: now, on: connection)
+    }
+
+    static func stored(_ number: String, on connection: PostgresConnection) throws -> StoredOrder {
+        guard let id = try WorkOrders.ids(numbers: [number], on: connection)[number],
+              let stored = try WorkOrders.load(id, on: connection) else { throw OfficeAndUnitCommandError.noSuchOrder(number) }
+        return stored
+    }
+
+    /// 二(三): 三级网络单位接收二级网络单位转办的工单. The lead unit, having signed, hands the order
+    /// down to an active level-3 unit under it; it stays the lead, responsible to the hotline.
+    static func handDown(number: String, lead: String, to: String, actor: String, at now: Date,
+                         on connection: PostgresConnection) throws -> ActionOutcome {
+        let order = try stored(number, on: connection)
+        guard (order.order.state == .dispatched || order.order.state == .redo), let assignment = order.order.assignment else {
+            throw OfficeAndUnitCommandError.refused(number: number, .notAllowed(command: "hand down", state: order.order.stateName))
+        }
+        guard assignment.leadUnit == lead else {
+            throw OfficeAndUnitCommandError.refused(number: number, .wrongUnit(expected: assignment.leadUnit))
+        }
+        let working: [AssignmentState] = [.signed, .returnRejected, .extensionApproved, .extensionRejected]
+        guard working.contains(assignment.state) || order.order.state == .redo else {
+            throw OfficeAndUnitCommandError.refused(number: number, .notAllowed(command: "hand down", state: order.order.stateName))
+        }
+        guard let target = try connection.query("""
+            SELECT u.id, p.id AS parent_id FROM units u JOIN units p ON p.id = u.parent_id
+            WHERE u.code = \(to) AND u.active AND u.level = 3 AND p.code = \(lead)
+            """).first else { throw NotASubUnit(lead: lead) }
+        let active = try connection.query("""
+            SELECT u.code FROM assignments a JOIN units u ON u.id = a.unit_id
+            WHERE a.work_order_id = \(order.id) AND a.active AND a.role = 'sub'
+            """).first?.decode("code", as: String.self)
+        if let active {
+            throw OfficeAndUnitCommandError.refused(number: number, .notAllowed(command: "hand down", state: "handed down to \(active)"))
+        }
+        try connection.execute("""
+            INSERT INTO assignments (work_order_id, unit_id, role, state, dispatched_at, reply_by, original_limit, via_unit_id, basis)
+            VALUES (\(order.id), \(try target.decode("id", as: Int64.self)), 'sub', 'dispatched', \(now), \(assignment.replyBy),
+                    \(WorkOrders.json(assignment.originalLimit)), \(try target.decode("parent_id", as: Int64.self)),
+                    \("handed down by \(lead) · 二级网络单位转办"))
+            """)
+        try record(EventRecord(type: "handedDown", data: ["unit": to, "by": lead]), order: order, actor: actor, at: now, on: connection)
+        return ActionOutcome(before: order, transition: nil)
+    }
+
+    /// A level-3 unit's draft to its level-2 unit, checked for wording as any reply.
+    static func saveSubDraft(_ draft: ReplyDraft, sub: SubAssignment, actor: String, at now: Date, profiles: [String: PolicyProfile],
+                             on connection: PostgresConnection) throws -> ActionOutcome {
+        let order = try stored(try connection.query("SELECT number FROM work_orders WHERE id = \(sub.orderId)").first!.decode("number"),
+                               on: connection)
+        guard sub.state != AssignmentState.replied.rawValue else {
+            throw OfficeAndUnitCommandError.refused(number: order.number, .notAllowed(command: "reply to", state: "replied to \(sub.via)"))
+        }
+        if order.order.confidential && draft.contactedCitizen {
+            throw OfficeAndUnitCommandError.refused(number: order.number, .confidentialContact)
+        }
+        if let profile = profiles[order.profile] {
+            let wording = SMSText.wordingProblems(draft.textPII, template: profile.sms)
+            if !wording.isEmpty {
+                throw ReplyWording(problems: [FieldProblemText("/text", wording.joined(separator: "; "))], basis: profile.sms.basis)
+            }
+        }
+        try writeDraft(draft, orderId: order.id, unitId: sub.unitId, toUnitId: sub.viaId, actor: actor, at: now, on: connection)
+        return ActionOutcome(before: order, transition: nil)
+    }
+
+    /// 三级网络单位……向二级网络单位反馈: the level-3 unit's reviewed reply goes to its level-2 unit,
+    /// which reviews it and replies to the hotline itself.
+    static func reviewSubReply(sub: SubAssignment, number: String, actor: String, at now: Date,
+                               on connection: PostgresConnection) throws -> ActionOutcome {
+        let order = try stored(number, on: connection)
+        guard let draft = try openDraft(number: number, unit: sub.unit, on: connection) else { throw NoReplyDraft() }
+        try connection.execute("UPDATE order_replies SET reviewed_by = \(actor), reviewed_at = \(now) WHERE id = \(draft.id)")
+        try connection.execute("""
+            UPDATE assignments SET state = \(AssignmentState.replied.rawValue), replied_at = \(now), updated_at = \(now) WHERE id = \(sub.id)
+            """)
+        try record(EventRecord(type: "subReplied", data: ["unit": sub.unit, "to": sub.via]), order: order, actor: actor, at: now,
+                   on: connection)
+        return ActionOutcome(before: order, transition: nil)
+    }
+
+    static func writeDraft(_ draft: ReplyDraft, orderId: UUID, unitId: Int64, toUnitId: Int64?, actor: String, at now: Date,
+                           on connection: PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO order_replies (work_order_id, unit_id, to_unit_id, text_pii, contacted_citizen, contact_person_pii, contacted_at,
+                                       citizen_said_pii, drafted_by, drafted_at)
+            VALUES (\(orderId), \(unitId), \(toUnitId), \(draft.textPII), \(draft.contactedCitizen),
+                    \(draft.contact?.personPII), \(draft.contact?.at), \(draft.contact?.citizenSaidPII), \(actor), \(now))
+            ON CONFLICT (work_order_id, unit_id) WHERE reviewed_at IS NULL DO UPDATE SET
+                text_pii = EXCLUDED.text_pii, contacted_citizen = EXCLUDED.contacted_citizen,
+                contact_person_pii = EXCLUDED.contact_person_pii, contacted_at = EXCLUDED.contacted_at,
+                citizen_said_pii = EXCLUDED.citizen_said_pii, drafted_by = EXCLUDED.drafted_by, drafted_at = EXCLUDED.drafted_at
+            """)
     }
 
     /// A draft as stored.
@@ -334,16 +484,8 @@ public enum OrderActions {
         if !wording.isEmpty {
             throw ReplyWording(problems: [FieldProblemText("/text", wording.joined(separator: "; "))], basis: profile.sms.basis)
         }
-        try connection.execute("""
-            INSERT INTO order_replies (work_order_id, unit_id, text_pii, contacted_citizen, contact_person_pii, contacted_at,
-                                       citizen_said_pii, drafted_by, drafted_at)
-            VALUES (\(stored.id), (SELECT id FROM units WHERE code = \(unit)), \(draft.textPII), \(draft.contactedCitizen),
-                    \(draft.contact?.personPII), \(draft.contact?.at), \(draft.contact?.citizenSaidPII), \(actor), \(now))
-            ON CONFLICT (work_order_id, unit_id) WHERE reviewed_at IS NULL DO UPDATE SET
-                text_pii = EXCLUDED.text_pii, contacted_citizen = EXCLUDED.contacted_citizen,
-                contact_person_pii = EXCLUDED.contact_person_pii, contacted_at = EXCLUDED.contacted_at,
-                citizen_said_pii = EXCLUDED.citizen_said_pii, drafted_by = EXCLUDED.drafted_by, drafted_at = EXCLUDED.drafted_at
-            """)
+        try writeDraft(draft, orderId: stored.id, unitId: try WorkOrders.unitId(unit, on: connection), toUnitId: nil, actor: actor,
+                       at: now, on: connection)
         return ActionOutcome(before: stored, transition: nil)
     }
 

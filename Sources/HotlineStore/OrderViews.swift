@@ -110,6 +110,8 @@ public struct OrderDetail: Sendable {
     /// A unit's reply: a draft until reviewed (审核), with its contact record. Personal data.
     public struct ReplyEntry: Sendable, Equatable {
         public var unit: String
+        /// A level-3 unit's reply goes to its level-2 unit; nil: to the hotline.
+        public var toUnit: String?
         public var textPII: String
         public var contactedCitizen: Bool
         public var contactPersonPII: String?
@@ -285,11 +287,12 @@ public enum OrderViews {
                 decisionReason: try x.decode("decision_reason"), decidedBy: try x.decode("decided_by"), decidedAt: try x.decode("decided_at"))
         }
         let replies = try connection.query("""
-            SELECT u.code, r.text_pii, r.contacted_citizen, r.contact_person_pii, r.contacted_at, r.citizen_said_pii,
+            SELECT u.code, t.code AS to_code, r.text_pii, r.contacted_citizen, r.contact_person_pii, r.contacted_at, r.citizen_said_pii,
                    r.drafted_by, r.drafted_at, r.reviewed_by, r.reviewed_at
-            FROM order_replies r JOIN units u ON u.id = r.unit_id WHERE r.work_order_id = \(id) ORDER BY r.id
+            FROM order_replies r JOIN units u ON u.id = r.unit_id LEFT JOIN units t ON t.id = r.to_unit_id
+            WHERE r.work_order_id = \(id) ORDER BY r.id
             """).map { r in
-            OrderDetail.ReplyEntry(unit: try r.decode("code"), textPII: try r.decode("text_pii"),
+            OrderDetail.ReplyEntry(unit: try r.decode("code"), toUnit: try r.decode("to_code"), textPII: try r.decode("text_pii"),
                                    contactedCitizen: try r.decode("contacted_citizen"), contactPersonPII: try r.decode("contact_person_pii"),
                                    contactedAt: try r.decode("contacted_at"), citizenSaidPII: try r.decode("citizen_said_pii"),
                                    draftedBy: try r.decode("drafted_by"), draftedAt: try r.decode("drafted_at"),
