@@ -112,6 +112,18 @@ enum OrderJSON {
                     ("decidedAt", .instant(entry.decidedAt)),
                 ])
             })),
+            ("feedback", .array(order.feedback.map { entry in
+                .object([
+                    ("unit", .string(entry.unit)),
+                    ("by", actor(entry.actor, people: people)),
+                    ("text", .string(entry.textPII)),
+                    ("plan", .optional(entry.planPII)),
+                    ("satisfiesReplyLimit", .bool(entry.satisfiesReplyLimit)),
+                    ("firstFeedbackDue", .instant(entry.firstFeedbackDue)),
+                    ("firstFeedbackOnTime", entry.firstFeedbackDue.map { .bool(entry.givenAt <= $0) } ?? .null),
+                    ("givenAt", .instant(entry.givenAt)),
+                ])
+            })),
             // A unit sees its own replies (drafts included) and its level-3 units' replies to it;
             // the office sees every unit's.
             ("replies", .array(order.replies.filter { caller.role == .office || $0.unit == caller.unit || ($0.toUnit != nil && $0.toUnit == caller.unit) }.map { entry in
@@ -147,7 +159,7 @@ enum OrderJSON {
     static func tokenIds(_ order: OrderDetail) -> [Int64] {
         let actors = order.history.compactMap(\.actor) + order.returnRequests.flatMap { [$0.actor] + ($0.decidedBy.map { [$0] } ?? []) }
             + order.extensionRequests.flatMap { [$0.actor] + ($0.decidedBy.map { [$0] } ?? []) }
-            + order.replies.flatMap { [$0.draftedBy] + ($0.reviewedBy.map { [$0] } ?? []) }
+            + order.replies.flatMap { [$0.draftedBy] + ($0.reviewedBy.map { [$0] } ?? []) } + order.feedback.map(\.actor)
         return Array(Set(actors.compactMap { Actor($0).tokenId }))
     }
 

@@ -206,6 +206,14 @@ enum ActionBodies {
         return ReplyDraft(textPII: text ?? "", contactedCitizen: contacted ?? false, contact: contact)
     }
 
+    static func feedback(_ data: Data) throws(APIError) -> (text: String, plan: String?) {
+        var body = try BodyReader(data)
+        let text = body.text("text", required: true)
+        let plan = body.text("plan")
+        try body.finish("the feedback is not valid")
+        return (text ?? "", plan)
+    }
+
     static func handDown(_ data: Data) throws(APIError) -> String {
         var body = try BodyReader(data)
         let unit = body.unitCode("unit", required: true)

@@ -106,6 +106,13 @@ public struct Workbench: Sendable {
                 return .reviewReply(unit: unit)
             }
         }
+        router.post("v1/orders/:number/feedback") { request, context in
+            await self.act("feedback", request, context, officeOnly: false) { caller, body, _ in
+                let (text, plan) = try ActionBodies.feedback(body)
+                guard let unit = caller.unit else { throw APIError.forbidden("only the lead unit gives feedback") }
+                return .feedback(unit: unit, textPII: text, planPII: plan)
+            }
+        }
         router.post("v1/orders/:number/hand-down") { request, context in
             await self.act("handDown", request, context, officeOnly: false) { caller, body, _ in
                 let to = try ActionBodies.handDown(body)

@@ -54,6 +54,9 @@ public struct LimitRule: Hashable, Sendable, Codable {
     public var note: String?
     /// What the limit counts from; absent: the order's start (see `DeadlineSet.start`).
     public var from: Anchor?
+    /// A reply limit a progress feedback (反馈) within it satisfies (baotou 办结或反馈; pingdingshan
+    /// class C 回复前期处理情况及办理计划); the final reply follows. Absent: only the reply does.
+    public var satisfiedByFeedback: Bool?
 
     /// What a limit counts from besides the order's start.
     public enum Anchor: String, Hashable, Sendable, Codable {
@@ -61,12 +64,14 @@ public struct LimitRule: Hashable, Sendable, Codable {
         case signing
     }
 
-    public init(match: RuleMatch, limit: TimeLimit, basis: String, note: String? = nil, from: Anchor? = nil) {
+    public init(match: RuleMatch, limit: TimeLimit, basis: String, note: String? = nil, from: Anchor? = nil,
+                satisfiedByFeedback: Bool? = nil) {
         self.match = match
         self.limit = limit
         self.basis = basis
         self.note = note
         self.from = from
+        self.satisfiedByFeedback = satisfiedByFeedback
     }
 }
 

@@ -115,6 +115,8 @@ public enum OrderAction: Sendable, Equatable {
     case reviewReply(unit: String)
     /// The level-2 lead unit hands the order down to one of its level-3 units (pingdingshan 二(三)).
     case handDown(unit: String, to: String)
+    /// 反馈: the lead unit's progress (and plan) short of the final reply. Personal data.
+    case feedback(unit: String, textPII: String, planPII: String?)
 
     /// The domain's command for it; nil for a draft (which changes no state). A review's command
     /// is made from its draft.
@@ -130,6 +132,7 @@ public enum OrderAction: Sendable, Equatable {
         case .approveExtension(let amount): .approveExtension(amount: amount)
         case .rejectExtension: .rejectExtension
         case .saveReplyDraft, .reviewReply, .handDown: nil
+        case .feedback(let unit, _, _): .feedback(unit: unit)
         }
     }
 }
@@ -308,6 +311,21 @@ public enum OrderActions {
                                  contactedCitizen: draft.contactedCitizen, confidential: stored.order.confidential,
                                  profile: stored.profile, repliedAt: now),
                 of: stored, at: now), on: connection)
+        case let .feedback(unit, text, plan):
+            let satisfies = transition.events.contains { if case .fedBack(_, true) = $0 { true } else { false } }
+            // henan: the first feedback counts from signing (the lead assignment's signed_at).
+            var firstDue: Date?
+            if let profile, let signedAt = try connection.query("""
+                SELECT a.signed_at FROM assignments a WHERE a.work_order_id = \(stored.id) AND a.active AND a.role = 'lead'
+                """).first?.decode("signed_at", as: Date?.self) {
+                firstDue = try Deadlines.firstFeedbackBy(profile: profile, kind: stored.order.kind,
+                                                         start: stored.order.assignment?.dispatchedAt ?? now, signedAt: signedAt,
+                                                         calendar: calendar)
+            }
+            try connection.execute("""
+                INSERT INTO order_feedback (work_order_id, unit_id, actor, text_pii, plan_pii, satisfies_reply_limit, first_feedback_due, given_at)
+                VALUES (\(stored.id), (SELECT id FROM units WHERE code = \(unit)), \(actor), \(text), \(plan), \(satisfies), \(firstDue), \(now))
+                """)
         case .sign, .dispatch, .saveReplyDraft, .handDown:
             break
         }

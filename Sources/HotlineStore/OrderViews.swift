@@ -123,6 +123,18 @@ public struct OrderDetail: Sendable {
         public var reviewedAt: Date?
     }
 
+    /// A unit's progress feedback (反馈). Personal data.
+    public struct FeedbackEntry: Sendable, Equatable {
+        public var unit: String
+        public var actor: String
+        public var textPII: String
+        public var planPII: String?
+        public var satisfiesReplyLimit: Bool
+        /// henan: when the first feedback was due (签收后2个小时内).
+        public var firstFeedbackDue: Date?
+        public var givenAt: Date
+    }
+
     public var summary: OrderSummary
     public var contentPII: String
     public var citizenNamePII: String?
@@ -140,6 +152,7 @@ public struct OrderDetail: Sendable {
     public var returnRequests: [ReturnEntry]
     public var extensionRequests: [ExtensionEntry]
     public var replies: [ReplyEntry]
+    public var feedback: [FeedbackEntry]
 }
 
 /// What the HTTP API reads: the orders a unit may see (its active assignments, as lead or
@@ -298,13 +311,22 @@ public enum OrderViews {
                                    draftedBy: try r.decode("drafted_by"), draftedAt: try r.decode("drafted_at"),
                                    reviewedBy: try r.decode("reviewed_by"), reviewedAt: try r.decode("reviewed_at"))
         }
+        let feedback = try connection.query("""
+            SELECT u.code, f.actor, f.text_pii, f.plan_pii, f.satisfies_reply_limit, f.first_feedback_due, f.given_at
+            FROM order_feedback f JOIN units u ON u.id = f.unit_id WHERE f.work_order_id = \(id) ORDER BY f.id
+            """).map { f in
+            OrderDetail.FeedbackEntry(unit: try f.decode("code"), actor: try f.decode("actor"), textPII: try f.decode("text_pii"),
+                                      planPII: try f.decode("plan_pii"), satisfiesReplyLimit: try f.decode("satisfies_reply_limit"),
+                                      firstFeedbackDue: try f.decode("first_feedback_due"), givenAt: try f.decode("given_at"))
+        }
         return OrderDetail(
             summary: try summary(row), contentPII: try row.decode("content_pii"), citizenNamePII: try row.decode("citizen_name_pii"),
             citizenPhonePII: try row.decode("citizen_phone_pii"), addressPII: try row.decode("address_pii"),
             regionCode: try row.decode("region_code"), localityCode: try row.decode("locality_code"),
             dispatchBy: try row.decode("dispatch_by"), returns: try row.decode("returns_count"),
             supervisionReason: try row.decode("supervision_reason"), manualDispatchReason: try row.decode("manual_dispatch_reason"),
-            units: units, timers: timers, history: history, returnRequests: returns, extensionRequests: extensions, replies: replies)
+            units: units, timers: timers, history: history, returnRequests: returns, extensionRequests: extensions, replies: replies,
+            feedback: feedback)
     }
 
     private static func summary(_ row: PostgresRow) throws -> OrderSummary {

@@ -222,7 +222,8 @@ import Testing
             let office = try api.issue(unit: nil, name: "赵主任")
             let number = try api.dispatchedOrder(profile: "qidong", lead: "WATER", coUnits: ["HOUSING"])
             let routes = [("extension", APIExtensionAndReplyTests.extensionBody(1)), ("extension/approve", "{}"), ("extension/reject", "{}"),
-                          ("reply", APIExtensionAndReplyTests.draftBody), ("reply/review", "{}"), ("hand-down", #"{"unit": "WATER-CG"}"#)]
+                          ("reply", APIExtensionAndReplyTests.draftBody), ("reply/review", "{}"), ("hand-down", #"{"unit": "WATER-CG"}"#),
+                          ("feedback", #"{"text": "正在抢修"}"#)]
             for (route, body) in routes {
                 let path = "/v1/orders/\(number)/\(route)"
                 let other = try api.curl("POST", path, token: market, body: body)
@@ -232,7 +233,7 @@ import Testing
             }
             // A co-unit sees the order but does not act for the lead; the office does not write a unit's reply.
             for (route, body) in [("extension", APIExtensionAndReplyTests.extensionBody(1)), ("reply", APIExtensionAndReplyTests.draftBody),
-                                  ("reply/review", "{}"), ("hand-down", #"{"unit": "WATER-CG"}"#)] {
+                                  ("reply/review", "{}"), ("hand-down", #"{"unit": "WATER-CG"}"#), ("feedback", #"{"text": "正在抢修"}"#)] {
                 #expect(try api.curl("POST", "/v1/orders/\(number)/\(route)", token: housing, body: body).status == 403, "\(route)")
                 #expect(try api.curl("POST", "/v1/orders/\(number)/\(route)", token: office, body: body).status == 403, "\(route)")
             }

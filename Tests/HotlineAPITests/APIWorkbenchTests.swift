@@ -314,7 +314,7 @@ import Testing
             let paths = (document.json["paths"] as? [String: Any])?.keys.sorted() ?? []
             #expect(paths == ["/openapi.json", "/v1/orders", "/v1/orders/{number}", "/v1/orders/{number}/dispatch",
                               "/v1/orders/{number}/extension", "/v1/orders/{number}/extension/approve",
-                              "/v1/orders/{number}/extension/reject", "/v1/orders/{number}/hand-down", "/v1/orders/{number}/reply", "/v1/orders/{number}/reply/review",
+                              "/v1/orders/{number}/extension/reject", "/v1/orders/{number}/feedback", "/v1/orders/{number}/hand-down", "/v1/orders/{number}/reply", "/v1/orders/{number}/reply/review",
                               "/v1/orders/{number}/return", "/v1/orders/{number}/return/approve", "/v1/orders/{number}/return/reject",
                               "/v1/orders/{number}/sign"])
             let water = try api.issue(unit: "WATER", name: "张三")

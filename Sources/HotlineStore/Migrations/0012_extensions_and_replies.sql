@@ -57,3 +57,20 @@ ALTER TABLE assignments ADD CONSTRAINT assignments_role_check CHECK (role IN ('l
 ALTER TABLE assignments ADD COLUMN via_unit_id bigint REFERENCES units (id);
 ALTER TABLE assignments ADD CONSTRAINT assignments_sub_via CHECK ((role = 'sub') = (via_unit_id IS NOT NULL));
 ALTER TABLE order_replies ADD COLUMN to_unit_id bigint REFERENCES units (id);
+
+-- A unit's progress feedback (反馈) short of the final reply: baotou 四(二)2 办结或反馈 and
+-- pingdingshan 四 C类 (回复前期处理情况及办理计划) take one within the limit as meeting it; henan's
+-- major outages owe a first feedback within 2 hours after signing (签收后2个小时内反馈初步办理意见):
+-- when the profile sets one, its due time and whether this feedback met it are kept.
+CREATE TABLE order_feedback (
+    id                   bigserial PRIMARY KEY,
+    work_order_id        uuid NOT NULL REFERENCES work_orders (id),
+    unit_id              bigint NOT NULL REFERENCES units (id),
+    actor                text NOT NULL,
+    text_pii             text NOT NULL,
+    plan_pii             text,
+    satisfies_reply_limit boolean NOT NULL,
+    first_feedback_due   timestamptz,
+    given_at             timestamptz NOT NULL
+);
+CREATE INDEX order_feedback_work_order ON order_feedback (work_order_id, id);
