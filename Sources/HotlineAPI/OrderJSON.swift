@@ -112,6 +112,18 @@ enum OrderJSON {
                     ("decidedAt", .instant(entry.decidedAt)),
                 ])
             })),
+            // 会办: the lead unit sees every co-unit's contribution, a co-unit its own, the office all.
+            ("contributions", .array(order.contributions.filter {
+                caller.role == .office || $0.unit == caller.unit || $0.toUnit == caller.unit
+            }.map { entry in
+                .object([
+                    ("unit", .string(entry.unit)),
+                    ("to", .string(entry.toUnit)),
+                    ("by", actor(entry.actor, people: people)),
+                    ("text", .string(entry.textPII)),
+                    ("givenAt", .instant(entry.givenAt)),
+                ])
+            })),
             ("feedback", .array(order.feedback.map { entry in
                 .object([
                     ("unit", .string(entry.unit)),
@@ -160,6 +172,7 @@ enum OrderJSON {
         let actors = order.history.compactMap(\.actor) + order.returnRequests.flatMap { [$0.actor] + ($0.decidedBy.map { [$0] } ?? []) }
             + order.extensionRequests.flatMap { [$0.actor] + ($0.decidedBy.map { [$0] } ?? []) }
             + order.replies.flatMap { [$0.draftedBy] + ($0.reviewedBy.map { [$0] } ?? []) } + order.feedback.map(\.actor)
+            + order.contributions.map(\.actor)
         return Array(Set(actors.compactMap { Actor($0).tokenId }))
     }
 
@@ -204,8 +217,12 @@ struct ExpectedNext: Equatable {
     var json: JSON { .object([("action", .string(action)), ("by", .string(by)), ("due", .instant(due))]) }
 
     static func steps(_ order: OrderSummary, caller: ApiCaller, now: Date) -> [ExpectedNext] {
-        // A co-unit's contribution goes to the lead unit (not part of this API yet).
-        if order.role == "co" { return [] }
+        // A co-unit's contribution (会办) goes to the lead unit while the lead has not replied.
+        if order.role == "co" {
+            let open = [AssignmentState.dispatched, .signed, .returnRejected, .extensionRequested, .extensionApproved, .extensionRejected]
+                .map(\.rawValue).contains(order.state) || order.state == OrderState.redo.rawValue
+            return open ? [ExpectedNext(action: "contribute", by: "co", due: order.replyBy)] : []
+        }
         // A level-3 unit replies to the level-2 unit that handed the order down.
         if order.role == "sub" { return [ExpectedNext(action: "reply", by: "sub", due: order.replyBy)] }
         let returnOpen = order.returnWindowEndsAt.map { now <= $0 } ?? true

@@ -214,6 +214,13 @@ enum ActionBodies {
         return (text ?? "", plan)
     }
 
+    static func contribution(_ data: Data) throws(APIError) -> String {
+        var body = try BodyReader(data)
+        let text = body.text("text", required: true)
+        try body.finish("the contribution is not valid")
+        return text ?? ""
+    }
+
     static func handDown(_ data: Data) throws(APIError) -> String {
         var body = try BodyReader(data)
         let unit = body.unitCode("unit", required: true)

@@ -106,6 +106,13 @@ public struct Workbench: Sendable {
                 return .reviewReply(unit: unit)
             }
         }
+        router.post("v1/orders/:number/contribution") { request, context in
+            await self.act("contribution", request, context, officeOnly: false) { caller, body, _ in
+                let text = try ActionBodies.contribution(body)
+                guard let unit = caller.unit else { throw APIError.forbidden("only a co-unit sends a contribution") }
+                return .contribute(unit: unit, textPII: text)
+            }
+        }
         router.post("v1/orders/:number/feedback") { request, context in
             await self.act("feedback", request, context, officeOnly: false) { caller, body, _ in
                 let (text, plan) = try ActionBodies.feedback(body)
@@ -255,6 +262,7 @@ public struct Workbench: Sendable {
         case wording(ReplyWording)
         case noDraft
         case notASubUnit(NotASubUnit)
+        case notACoUnit(NotACoUnit)
 
         init?(_ error: any Error) {
             switch error {
@@ -267,6 +275,7 @@ public struct Workbench: Sendable {
             case let wording as ReplyWording: self = .wording(wording)
             case is NoReplyDraft: self = .noDraft
             case let refused as NotASubUnit: self = .notASubUnit(refused)
+            case let refused as NotACoUnit: self = .notACoUnit(refused)
             default: return nil
             }
         }
@@ -308,6 +317,8 @@ public struct Workbench: Sendable {
             case .notASubUnit(let refused):
                 return .invalid([FieldProblem("/unit", "must name an active level-3 unit under \(refused.lead)")],
                                 detail: "the hand-down is not valid (pingdingshan 二(三): 三级网络单位接收二级网络单位转办的工单)")
+            case .notACoUnit(let refused):
+                return .forbidden("only a co-unit sends a contribution to the lead unit \(refused.lead)")
             case .noDraft:
                 return .conflict(code: "no-reply-draft", detail: "there is no reply draft to review; write one first (POST …/reply)",
                                  state: state, version: version)

@@ -115,6 +115,8 @@ public enum OrderAction: Sendable, Equatable {
     case reviewReply(unit: String)
     /// The level-2 lead unit hands the order down to one of its level-3 units (pingdingshan 二(三)).
     case handDown(unit: String, to: String)
+    /// 会办: a co-unit's contribution to the lead unit. Personal data.
+    case contribute(unit: String, textPII: String)
     /// 反馈: the lead unit's progress (and plan) short of the final reply. Personal data.
     case feedback(unit: String, textPII: String, planPII: String?)
 
@@ -131,7 +133,7 @@ public enum OrderAction: Sendable, Equatable {
             .requestExtension(unit: unit, amount: request.amount, citizenConsented: request.citizenConsented)
         case .approveExtension(let amount): .approveExtension(amount: amount)
         case .rejectExtension: .rejectExtension
-        case .saveReplyDraft, .reviewReply, .handDown: nil
+        case .saveReplyDraft, .reviewReply, .handDown, .contribute: nil
         case .feedback(let unit, _, _): .feedback(unit: unit)
         }
     }
@@ -173,6 +175,12 @@ public struct FieldProblemText: Sendable, Equatable {
 public struct NotASubUnit: Error, Equatable, CustomStringConvertible {
     public var lead: String
     public var description: String { "an order is handed down to an active level-3 unit under \(lead) (pingdingshan 二(三))" }
+}
+
+/// A contribution from a unit that is not a co-unit of the order.
+public struct NotACoUnit: Error, Equatable, CustomStringConvertible {
+    public var lead: String
+    public var description: String { "only a co-unit sends a contribution to the lead unit \(lead)" }
 }
 
 /// A review with no draft to review.
@@ -224,6 +232,8 @@ public enum OrderActions {
         switch action {
         case let .handDown(unit, to):
             return try handDown(number: number, lead: unit, to: to, actor: actor, at: now, on: connection)
+        case let .contribute(unit, text):
+            return try contribute(text, unit: unit, number: number, actor: actor, at: now, on: connection)
         case let .saveReplyDraft(unit, draft):
             if let sub = try subAssignment(number: number, unit: unit, on: connection) {
                 return try saveSubDraft(draft, sub: sub, actor: actor, at: now, profiles: profiles, on: connection)
@@ -326,7 +336,7 @@ public enum OrderActions {
                 INSERT INTO order_feedback (work_order_id, unit_id, actor, text_pii, plan_pii, satisfies_reply_limit, first_feedback_due, given_at)
                 VALUES (\(stored.id), (SELECT id FROM units WHERE code = \(unit)), \(actor), \(text), \(plan), \(satisfies), \(firstDue), \(now))
                 """)
-        case .sign, .dispatch, .saveReplyDraft, .handDown:
+        case .sign, .dispatch, .saveReplyDraft, .handDown, .contribute:
             break
         }
         return ActionOutcome(before: stored, transition: transition)
@@ -406,6 +416,29 @@ public enum OrderActions {
                     \("handed down by \(lead) · 二级网络单位转办"))
             """)
         try record(EventRecord(type: "handedDown", data: ["unit": to, "by": lead]), order: order, actor: actor, at: now, on: connection)
+        return ActionOutcome(before: order, transition: nil)
+    }
+
+    /// 会办 (qidong 附件2 三(三): 各相关部门要密切配合, 提出解决办法): a co-unit sends what it did or
+    /// found to the lead unit while the lead has not replied; kept for the lead's reply.
+    static func contribute(_ text: String, unit: String, number: String, actor: String, at now: Date,
+                           on connection: PostgresConnection) throws -> ActionOutcome {
+        let order = try stored(number, on: connection)
+        guard let assignment = order.order.assignment else {
+            throw OfficeAndUnitCommandError.refused(number: number, .notAllowed(command: "contribute to", state: order.order.stateName))
+        }
+        guard assignment.coUnits.contains(unit) else { throw NotACoUnit(lead: assignment.leadUnit) }
+        guard order.order.state == .dispatched || order.order.state == .redo, assignment.state != .replied,
+              assignment.state != .returnRequested else {
+            throw OfficeAndUnitCommandError.refused(number: number, .notAllowed(command: "contribute to", state: order.order.stateName))
+        }
+        try connection.execute("""
+            INSERT INTO order_contributions (work_order_id, unit_id, to_unit_id, actor, text_pii, given_at)
+            VALUES (\(order.id), \(try WorkOrders.unitId(unit, on: connection)), \(try WorkOrders.unitId(assignment.leadUnit, on: connection)),
+                    \(actor), \(text), \(now))
+            """)
+        try record(EventRecord(type: "contributed", data: ["unit": unit, "to": assignment.leadUnit]), order: order, actor: actor,
+                   at: now, on: connection)
         return ActionOutcome(before: order, transition: nil)
     }
 

@@ -135,6 +135,15 @@ public struct OrderDetail: Sendable {
         public var givenAt: Date
     }
 
+    /// A co-unit's contribution (会办) to the lead unit. Personal data.
+    public struct ContributionEntry: Sendable, Equatable {
+        public var unit: String
+        public var toUnit: String
+        public var actor: String
+        public var textPII: String
+        public var givenAt: Date
+    }
+
     public var summary: OrderSummary
     public var contentPII: String
     public var citizenNamePII: String?
@@ -153,6 +162,7 @@ public struct OrderDetail: Sendable {
     public var extensionRequests: [ExtensionEntry]
     public var replies: [ReplyEntry]
     public var feedback: [FeedbackEntry]
+    public var contributions: [ContributionEntry]
 }
 
 /// What the HTTP API reads: the orders a unit may see (its active assignments, as lead or
@@ -319,6 +329,14 @@ public enum OrderViews {
                                       planPII: try f.decode("plan_pii"), satisfiesReplyLimit: try f.decode("satisfies_reply_limit"),
                                       firstFeedbackDue: try f.decode("first_feedback_due"), givenAt: try f.decode("given_at"))
         }
+        let contributions = try connection.query("""
+            SELECT u.code, t.code AS to_code, c.actor, c.text_pii, c.given_at
+            FROM order_contributions c JOIN units u ON u.id = c.unit_id JOIN units t ON t.id = c.to_unit_id
+            WHERE c.work_order_id = \(id) ORDER BY c.id
+            """).map { c in
+            OrderDetail.ContributionEntry(unit: try c.decode("code"), toUnit: try c.decode("to_code"), actor: try c.decode("actor"),
+                                          textPII: try c.decode("text_pii"), givenAt: try c.decode("given_at"))
+        }
         return OrderDetail(
             summary: try summary(row), contentPII: try row.decode("content_pii"), citizenNamePII: try row.decode("citizen_name_pii"),
             citizenPhonePII: try row.decode("citizen_phone_pii"), addressPII: try row.decode("address_pii"),
@@ -326,7 +344,7 @@ public enum OrderViews {
             dispatchBy: try row.decode("dispatch_by"), returns: try row.decode("returns_count"),
             supervisionReason: try row.decode("supervision_reason"), manualDispatchReason: try row.decode("manual_dispatch_reason"),
             units: units, timers: timers, history: history, returnRequests: returns, extensionRequests: extensions, replies: replies,
-            feedback: feedback)
+            feedback: feedback, contributions: contributions)
     }
 
     private static func summary(_ row: PostgresRow) throws -> OrderSummary {

@@ -14,7 +14,8 @@ import Testing
             let listed = (try api.curl("GET", "/v1/orders", token: housing).json["orders"] as? [[String: Any]])?.first
             #expect(listed?["number"] as? String == number)
             #expect(listed?["role"] as? String == "co")
-            #expect((listed?["expectedNext"] as? [Any])?.isEmpty == true)
+            // A co-unit's part is its contribution to the lead (会办), nothing of the lead's.
+            #expect((listed?["expectedNext"] as? [[String: Any]])?.compactMap { $0["action"] as? String } == ["contribute"])
             for (path, body) in [("sign", "{}"), ("return", completeReturn())] {
                 let answer = try api.curl("POST", "/v1/orders/\(number)/\(path)", token: housing, body: body)
                 #expect(answer.status == 403, "\(path): \(answer)")

@@ -223,7 +223,7 @@ import Testing
             let number = try api.dispatchedOrder(profile: "qidong", lead: "WATER", coUnits: ["HOUSING"])
             let routes = [("extension", APIExtensionAndReplyTests.extensionBody(1)), ("extension/approve", "{}"), ("extension/reject", "{}"),
                           ("reply", APIExtensionAndReplyTests.draftBody), ("reply/review", "{}"), ("hand-down", #"{"unit": "WATER-CG"}"#),
-                          ("feedback", #"{"text": "正在抢修"}"#)]
+                          ("feedback", #"{"text": "正在抢修"}"#), ("contribution", #"{"text": "已配合"}"#)]
             for (route, body) in routes {
                 let path = "/v1/orders/\(number)/\(route)"
                 let other = try api.curl("POST", path, token: market, body: body)

@@ -80,3 +80,43 @@ enum ChinaTimeParse {
         return formatter.date(from: text)
     }
 }
+
+/// Co-units (会办) send their contribution to the lead unit, through HTTP only.
+@Suite(.serialized) struct APIContributionTests {
+    @Test func aCoUnitsContributionReachesTheLeadUnit() throws {
+        try APIServer.with { api in
+            let water = try api.issue(unit: "WATER", name: "张三")
+            let housing = try api.issue(unit: "HOUSING", name: "孙六")
+            let urban = try api.issue(unit: "URBAN", name: "周七")
+            let office = try api.issue(unit: nil, name: "赵主任")
+            let number = try api.dispatchedOrder(profile: "qidong", lead: "WATER", coUnits: ["HOUSING", "URBAN"])
+            let listed = (try api.curl("GET", "/v1/orders", token: housing).json["orders"] as? [[String: Any]])?.first { $0["number"] as? String == number }
+            #expect((listed?["expectedNext"] as? [[String: Any]])?.compactMap { $0["action"] as? String } == ["contribute"])
+            #expect(try api.curl("POST", "/v1/orders/\(number)/contribution", token: housing, body: "{}").pointers == ["/text"])
+            let sent = try api.curl("POST", "/v1/orders/\(number)/contribution", token: housing,
+                                    body: #"{"text": "小区二次供水设施由物业负责, 已责令物业配合抢修"}"#)
+            #expect(sent.status == 200, "\(sent)")
+            #expect(try api.curl("POST", "/v1/orders/\(number)/contribution", token: urban, body: #"{"text": "已协调占道施工审批"}"#).status == 200)
+            // The lead and the office see both; a co-unit sees its own.
+            let lead = try api.curl("GET", "/v1/orders/\(number)", token: water)
+            let seen = (lead.json["contributions"] as? [[String: Any]] ?? [])
+            #expect(seen.compactMap { $0["unit"] as? String } == ["HOUSING", "URBAN"], "\(lead)")
+            #expect(seen.first?["to"] as? String == "WATER")
+            #expect(seen.first?["text"] as? String == "小区二次供水设施由物业负责, 已责令物业配合抢修")
+            #expect(((seen.first?["by"] as? [String: Any])?["person"] as? String) == "孙六")
+            #expect((try api.curl("GET", "/v1/orders/\(number)", token: office).json["contributions"] as? [Any])?.count == 2)
+            #expect((try api.curl("GET", "/v1/orders/\(number)", token: urban).json["contributions"] as? [[String: Any]])?
+                .compactMap { $0["unit"] as? String } == ["URBAN"])
+            #expect((lead.json["history"] as? [[String: Any]])?.last?["type"] as? String == "contributed")
+            // The lead does not contribute to itself, nor the office; after the reply nothing more comes.
+            #expect(try api.curl("POST", "/v1/orders/\(number)/contribution", token: water, body: #"{"text": "x"}"#).status == 403)
+            #expect(try api.curl("POST", "/v1/orders/\(number)/contribution", token: office, body: #"{"text": "x"}"#).status == 403)
+            #expect(try api.curl("POST", "/v1/orders/\(number)/reply", token: water,
+                                 body: #"{"text": "已修复。", "contactedCitizen": false}"#).status == 200)
+            #expect(try api.curl("POST", "/v1/orders/\(number)/reply/review", token: water).status == 200)
+            let late = try api.curl("POST", "/v1/orders/\(number)/contribution", token: housing, body: #"{"text": "补充"}"#)
+            #expect(late.status == 409, "\(late)")
+            #expect(late.json["state"] as? String == "replied")
+        }
+    }
+}

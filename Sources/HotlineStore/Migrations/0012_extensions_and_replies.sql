@@ -74,3 +74,16 @@ CREATE TABLE order_feedback (
     given_at             timestamptz NOT NULL
 );
 CREATE INDEX order_feedback_work_order ON order_feedback (work_order_id, id);
+
+-- A co-unit's contribution (会办) to the lead unit: what it did or found, for the lead's reply
+-- (qidong 附件2 三(三): 首接成员单位要牵头组织……各相关部门要密切配合, 提出解决办法).
+CREATE TABLE order_contributions (
+    id            bigserial PRIMARY KEY,
+    work_order_id uuid NOT NULL REFERENCES work_orders (id),
+    unit_id       bigint NOT NULL REFERENCES units (id),
+    to_unit_id    bigint NOT NULL REFERENCES units (id),
+    actor         text NOT NULL,
+    text_pii      text NOT NULL,
+    given_at      timestamptz NOT NULL
+);
+CREATE INDEX order_contributions_work_order ON order_contributions (work_order_id, id);
