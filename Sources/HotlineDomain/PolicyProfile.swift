@@ -386,6 +386,14 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
                 throw fail("\(name)[\(index)].from", "only firstFeedback rules count from signing")
             }
         }
+        for (name, rules) in [("dispatch", dispatch), ("sign", sign), ("firstFeedback", firstFeedback)] {
+            for (index, rule) in rules.enumerated() where rule.satisfiedByFeedback != nil {
+                throw fail("\(name)[\(index)].satisfiedByFeedback", "only reply rules can be met by a progress feedback")
+            }
+        }
+        if let requires = extensionRequires, requires.basis.isEmpty {
+            throw fail("extensionRequires.basis", "name the clause that requires these parts")
+        }
         if !remindersBeforeReply.isEmpty, remindersBasis.isEmpty {
             throw fail("remindersBasis", "name the clause the reminders come from, or say they are ours")
         }
