@@ -101,7 +101,9 @@ public enum Command: Hashable, Sendable {
     case requestReturn(unit: String)
     case approveReturn
     case rejectReturn
-    case requestExtension(unit: String, amount: TimeLimit, citizenConsented: Bool)
+    /// `earlierRequests`: extension requests already made on this order, granted or not (the
+    /// documents count applications: qidong 最多可申请2次, pingdingshan 只能提出1次延期申请).
+    case requestExtension(unit: String, amount: TimeLimit, citizenConsented: Bool, earlierRequests: Int = 0)
     /// `amount` set by the office (pingdingshan); nil grants what was asked.
     case approveExtension(amount: TimeLimit?)
     case rejectExtension
@@ -358,14 +360,15 @@ public enum Lifecycle {
                 next.assignment?.replyBy = try startReplyTimers(DueRule(from: now, limit: assignment.originalLimit), from: now)
             }
 
-        case let .requestExtension(unit, amount, consented):
+        case let .requestExtension(unit, amount, consented, earlierRequests):
             var assignment = try requireLead(unit)
             guard [.dispatched, .signed, .returnRejected, .extensionApproved, .extensionRejected].contains(assignment.state) else { throw refused }
             guard now < assignment.replyBy else { throw .extensionAfterDue(dueAt: assignment.replyBy) }
             // Checked now so the unit hears at once what the profile does not allow.
             _ = try Deadlines.extendedReplyBy(profile: profile, kind: order.kind, currentReplyBy: assignment.replyBy,
                                               requested: amount, previous: assignment.extensions,
-                                              original: assignment.originalLimit, citizenConsented: consented, calendar: calendar)
+                                              original: assignment.originalLimit, citizenConsented: consented,
+                                              earlierRequests: earlierRequests, calendar: calendar)
             assignment.state = .extensionRequested
             assignment.pendingExtension = amount
             next.assignment = assignment

@@ -115,7 +115,8 @@ public struct ExtensionRule: Hashable, Sendable, Codable {
     public var match: RuleMatch
     /// False: no extension at all for these orders.
     public var allowed: Bool
-    /// Most extensions per order; nil: no count stated.
+    /// Most extension requests per order, granted or not (the documents count applications:
+    /// qidong 附件2 一(四)2 最多可申请2次, pingdingshan 五(六) 只能提出1次延期申请); nil: no count stated.
     public var maxCount: Int?
     /// Most per extension; nil: no fixed amount (the office sets it, or bounded by the original limit).
     public var maxAmount: TimeLimit?

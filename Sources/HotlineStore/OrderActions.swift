@@ -260,6 +260,13 @@ public enum OrderActions {
                 throw NoReplyDraft()
             }
             domainCommand = .reply(unit: unit, contactedCitizen: draft.contactedCitizen)
+        } else if case let .requestExtension(unit, request) = action {
+            // The documents count applications (申请…次), granted or not, per order.
+            let earlier = try connection.query("""
+                SELECT count(*) AS n FROM order_extensions x JOIN work_orders o ON o.id = x.work_order_id WHERE o.number = \(number)
+                """).first?.decode("n", as: Int.self) ?? 0
+            domainCommand = .requestExtension(unit: unit, amount: request.amount, citizenConsented: request.citizenConsented,
+                                              earlierRequests: earlier)
         } else {
             domainCommand = action.command!
         }

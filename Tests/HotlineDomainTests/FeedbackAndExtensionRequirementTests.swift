@@ -35,6 +35,27 @@ import Testing
         #expect(recorded.timers.isEmpty)
     }
 
+    /// pingdingshan 五(六) 原则上每件事项只能提出1次延期申请; qidong 附件2 一(四)2 最多可申请2次: applications
+    /// are counted, so a rejected one counts too.
+    @Test func extensionLimitsCountRequestsGrantedOrNot() throws {
+        let ping = try run([(.sign(unit: "住建局"), monday)], on: try dispatchedOrder("pingdingshan", OrderKind(category: .help, caseClass: .B)),
+                           "pingdingshan").0
+        #expect((try? apply(.requestExtension(unit: "住建局", amount: .workingDays(2), citizenConsented: false), ping, "pingdingshan").get()) != nil)
+        let (rejected, _, _) = try run([(.requestExtension(unit: "住建局", amount: .workingDays(2), citizenConsented: false), monday),
+                                        (.rejectExtension, monday)], on: ping, "pingdingshan")
+        #expect(rejected.assignment?.extensions.isEmpty == true)
+        let again = apply(.requestExtension(unit: "住建局", amount: .workingDays(2), citizenConsented: false, earlierRequests: 1),
+                          rejected, "pingdingshan")
+        guard case .failure(.extensionLimit(_, 1, _)) = again else { Issue.record("\(again)"); return }
+        let qidong = try run([(.sign(unit: "住建局"), monday)], on: try dispatchedOrder("qidong", help), "qidong").0
+        #expect((try? apply(.requestExtension(unit: "住建局", amount: .workingDays(5), citizenConsented: false, earlierRequests: 1),
+                            qidong, "qidong").get()) != nil)
+        guard case .failure(.extensionLimit(_, 2, _)) = apply(.requestExtension(unit: "住建局", amount: .workingDays(5), citizenConsented: false,
+                                                                                 earlierRequests: 2), qidong, "qidong") else {
+            Issue.record("a third application is refused"); return
+        }
+    }
+
     @Test func extensionRequestsCarryWhatEachDocumentAsks() throws {
         #expect(profile("qidong").extensionRequires?.fields == [.reason, .basis, .citizenInformed])
         #expect(profile("qidong").extensionRequires?.basis.contains("与市民解释沟通情况") == true)
