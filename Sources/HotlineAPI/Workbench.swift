@@ -316,7 +316,7 @@ public struct Workbench: Sendable {
                                 detail: "the reply's wording is not one an SMS may carry (\(wording.basis))")
             case .notASubUnit(let refused):
                 return .invalid([FieldProblem("/unit", "must name an active level-3 unit under \(refused.lead)")],
-                                detail: "the hand-down is not valid (pingdingshan 二(三): 三级网络单位接收二级网络单位转办的工单)")
+                                detail: "the hand-down is not valid (pingdingshan 一(四): 三级网络单位……负责接收和办理二级网络单位交办的市长热线事项,并向二级网络单位报告办理情况)")
             case .notACoUnit(let refused):
                 return .forbidden("only a co-unit sends a contribution to the lead unit \(refused.lead)")
             case .noDraft:

@@ -21,7 +21,7 @@
 //    (keyword-less ones are normal there: "this area's water goes to its water station"); the best
 //    is named in the basis as the level-3 unit the lead may hand the order down to. The level-2
 //    unit stays the lead: level-3 units receive orders from their level-2 unit and report back to
-//    it, and the level-2 unit replies to the hotline (pingdingshan 一(四), 二(三); POLICIES.md §11).
+//    it, and the level-2 unit replies to the hotline (pingdingshan 一(四): 三级网络单位……负责接收和办理二级网络单位交办的市长热线事项,并向二级网络单位报告办理情况; POLICIES.md §11).
 //    The hand-down is the level-2 unit's own action (hotline-api `…/hand-down`).
 // 5. Nothing usable: `.manual`, with a reason (no keyword, no place, or every unit returned it).
 import Foundation

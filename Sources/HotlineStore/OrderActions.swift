@@ -113,7 +113,7 @@ public enum OrderAction: Sendable, Equatable {
     case saveReplyDraft(unit: String, ReplyDraft)
     /// 审核: submits the unit's draft as its reply (a level-3 unit's, to the level-2 unit it came from).
     case reviewReply(unit: String)
-    /// The level-2 lead unit hands the order down to one of its level-3 units (pingdingshan 二(三)).
+    /// The level-2 lead unit hands the order down to one of its level-3 units (pingdingshan 一(四)).
     case handDown(unit: String, to: String)
     /// 会办: a co-unit's contribution to the lead unit. Personal data.
     case contribute(unit: String, textPII: String)
@@ -174,7 +174,7 @@ public struct FieldProblemText: Sendable, Equatable {
 /// A hand-down to a unit that is not an active level-3 unit under the lead.
 public struct NotASubUnit: Error, Equatable, CustomStringConvertible {
     public var lead: String
-    public var description: String { "an order is handed down to an active level-3 unit under \(lead) (pingdingshan 二(三))" }
+    public var description: String { "an order is handed down to an active level-3 unit under \(lead) (pingdingshan 一(四))" }
 }
 
 /// A contribution from a unit that is not a co-unit of the order.
@@ -390,7 +390,7 @@ public enum OrderActions {
         return stored
     }
 
-    /// 二(三): 三级网络单位接收二级网络单位转办的工单. The lead unit, having signed, hands the order
+    /// pingdingshan 一(四): 三级网络单位……负责接收和办理二级网络单位交办的市长热线事项,并向二级网络单位报告办理情况. The lead unit, having signed, hands the order
     /// down to an active level-3 unit under it; it stays the lead, responsible to the hotline.
     static func handDown(number: String, lead: String, to: String, actor: String, at now: Date,
                          on connection: PostgresConnection) throws -> ActionOutcome {
@@ -420,7 +420,7 @@ public enum OrderActions {
             INSERT INTO assignments (work_order_id, unit_id, role, state, dispatched_at, reply_by, original_limit, via_unit_id, basis)
             VALUES (\(order.id), \(try target.decode("id", as: Int64.self)), 'sub', 'dispatched', \(now), \(assignment.replyBy),
                     \(WorkOrders.json(assignment.originalLimit)), \(try target.decode("parent_id", as: Int64.self)),
-                    \("handed down by \(lead) · 二级网络单位转办"))
+                    \("handed down by \(lead) · 二级网络单位交办"))
             """)
         try record(EventRecord(type: "handedDown", data: ["unit": to, "by": lead]), order: order, actor: actor, at: now, on: connection)
         return ActionOutcome(before: order, transition: nil)

@@ -4,7 +4,7 @@ import HotlineTestSupport
 import PostgresClient
 import Testing
 
-/// The three-level network (pingdingshan 一(四), 二(三); POLICIES.md §11) through HTTP only: the
+/// The three-level network (pingdingshan 一(四); POLICIES.md §11) through HTTP only: the
 /// office dispatches to a level-2 unit, which hands the order down to one of its level-3 units; the
 /// level-3 unit replies to the level-2 unit, which reviews and replies to the hotline.
 @Suite(.serialized) struct APIThreeLevelTests {

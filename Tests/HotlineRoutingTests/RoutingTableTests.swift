@@ -61,7 +61,7 @@ import Testing
         }
     }
 
-    /// POLICIES.md §11 (pingdingshan 一(四), 二(三)): level 3 receives the order from level 2, which stays
+    /// POLICIES.md §11 (pingdingshan 一(四)): level 3 receives the order from level 2, which stays
     /// the lead; routing names the level-3 unit for the level-2 unit to hand it down to.
     @Test func waterOutageInChengguanGoesToTheWaterBureauWhichMayHandItToItsWaterStation() {
         let decision = route("停水", "解放路社区从昨天晚上开始停水，到现在还没有来水", region: "439999001002")

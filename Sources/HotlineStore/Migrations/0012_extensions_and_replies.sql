@@ -48,7 +48,7 @@ CREATE TABLE order_replies (
 CREATE UNIQUE INDEX order_replies_one_draft ON order_replies (work_order_id, unit_id) WHERE reviewed_at IS NULL;
 CREATE INDEX order_replies_work_order ON order_replies (work_order_id, id);
 
--- The three-level network (pingdingshan 一(四), 二(三); POLICIES.md §11): a level-2 lead unit hands
+-- The three-level network (pingdingshan 一(四); POLICIES.md §11): a level-2 lead unit hands
 -- the order down to one of its level-3 units (an assignment of role `sub`, naming the level-2 unit
 -- it came through); the level-3 unit replies to that unit (`order_replies.to_unit_id`), and the
 -- level-2 unit stays responsible to the hotline: it reviews and replies.
