@@ -102,7 +102,7 @@ enum OrderJSON {
                     ("basis", .optional(entry.basis)),
                     ("citizenInformed", .optional(entry.citizenInformedPII)),
                     ("citizenConsented", .bool(entry.citizenConsented)),
-                    ("leaderSignature", .optional(entry.leaderSignature)),
+                    ("leaderSignature", .optional(entry.leaderSignaturePII)),
                     ("requestedAt", .instant(entry.requestedAt)),
                     ("decision", .optional(entry.decision)),
                     ("granted", entry.grantedAmount.map(limit) ?? .null),

@@ -166,7 +166,7 @@ enum ActionBodies {
         let clause = profile?.extensionRequires?.basis
         try body.finish("an extension request must carry what the profile requires" + (clause.map { " (\($0))" } ?? ""))
         return ExtensionRequest(amount: amount ?? .atOnce, reason: reason, basis: basis, citizenInformedPII: informed,
-                                citizenConsented: consented, leaderSignature: signature)
+                                citizenConsented: consented, leaderSignaturePII: signature)
     }
 
     static func approveExtension(_ data: Data) throws(APIError) -> TimeLimit? {

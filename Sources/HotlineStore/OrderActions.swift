@@ -44,16 +44,16 @@ public struct ExtensionRequest: Sendable, Equatable {
     /// The citizen agreed (baotou 延时挂账: 诉求人认可).
     public var citizenConsented: Bool
     /// The unit leader's signature (baotou: 单位分管领导审核签字).
-    public var leaderSignature: String?
+    public var leaderSignaturePII: String?
 
     public init(amount: TimeLimit, reason: String? = nil, basis: String? = nil, citizenInformedPII: String? = nil,
-                citizenConsented: Bool = false, leaderSignature: String? = nil) {
+                citizenConsented: Bool = false, leaderSignaturePII: String? = nil) {
         self.amount = amount
         self.reason = reason
         self.basis = basis
         self.citizenInformedPII = citizenInformedPII
         self.citizenConsented = citizenConsented
-        self.leaderSignature = leaderSignature
+        self.leaderSignaturePII = leaderSignaturePII
     }
 
     public func value(_ field: ExtensionRequirements.Field) -> String? {
@@ -61,7 +61,7 @@ public struct ExtensionRequest: Sendable, Equatable {
         case .reason: reason
         case .basis: basis
         case .citizenInformed: citizenInformedPII
-        case .leaderSignature: leaderSignature
+        case .leaderSignature: leaderSignaturePII
         }
     }
 
@@ -296,10 +296,10 @@ public enum OrderActions {
             if !missing.isEmpty { throw ExtensionIncomplete(missing: missing, basis: requirements?.basis ?? "") }
             try connection.execute("""
                 INSERT INTO order_extensions (work_order_id, unit_id, actor, amount, reason, basis, citizen_informed_pii,
-                                              citizen_consented, leader_signature, requested_at)
+                                              citizen_consented, leader_signature_pii, requested_at)
                 VALUES (\(stored.id), (SELECT id FROM units WHERE code = \(unit)), \(actor), \(WorkOrders.json(request.amount)),
                         \(request.reason), \(request.basis), \(request.citizenInformedPII), \(request.citizenConsented),
-                        \(request.leaderSignature), \(now))
+                        \(request.leaderSignaturePII), \(now))
                 """)
         case .approveExtension(let officeAmount):
             let rule = profile?.extensionRule(for: stored.order.kind)
@@ -335,9 +335,13 @@ public enum OrderActions {
             if let profile, let signedAt = try connection.query("""
                 SELECT a.signed_at FROM assignments a WHERE a.work_order_id = \(stored.id) AND a.active AND a.role = 'lead'
                 """).first?.decode("signed_at", as: Date?.self) {
-                firstDue = try Deadlines.firstFeedbackBy(profile: profile, kind: stored.order.kind,
-                                                         start: stored.order.assignment?.dispatchedAt ?? now, signedAt: signedAt,
-                                                         calendar: calendar)
+                do {
+                    firstDue = try Deadlines.firstFeedbackBy(profile: profile, kind: stored.order.kind,
+                                                             start: stored.order.assignment?.dispatchedAt ?? now, signedAt: signedAt,
+                                                             calendar: calendar)
+                } catch {
+                    throw OfficeAndUnitCommandError.refused(number: number, error)
+                }
             }
             try connection.execute("""
                 INSERT INTO order_feedback (work_order_id, unit_id, actor, text_pii, plan_pii, satisfies_reply_limit, first_feedback_due, given_at)

@@ -98,7 +98,7 @@ public struct OrderDetail: Sendable {
         public var basis: String?
         public var citizenInformedPII: String?
         public var citizenConsented: Bool
-        public var leaderSignature: String?
+        public var leaderSignaturePII: String?
         public var requestedAt: Date
         public var decision: String?
         public var grantedAmount: TimeLimit?
@@ -296,7 +296,7 @@ public enum OrderViews {
         }
         let extensions = try connection.query("""
             SELECT u.code, x.actor, x.amount::text AS amount, x.reason, x.basis, x.citizen_informed_pii, x.citizen_consented,
-                   x.leader_signature, x.requested_at, x.decision, x.granted_amount::text AS granted_amount, x.new_reply_by,
+                   x.leader_signature_pii, x.requested_at, x.decision, x.granted_amount::text AS granted_amount, x.new_reply_by,
                    x.decision_reason, x.decided_by, x.decided_at
             FROM order_extensions x JOIN units u ON u.id = x.unit_id WHERE x.work_order_id = \(id) ORDER BY x.id
             """).map { x in
@@ -304,7 +304,7 @@ public enum OrderViews {
             return OrderDetail.ExtensionEntry(
                 unit: try x.decode("code"), actor: try x.decode("actor"), amount: try limit(try x.decode("amount", as: String.self))!,
                 reason: try x.decode("reason"), basis: try x.decode("basis"), citizenInformedPII: try x.decode("citizen_informed_pii"),
-                citizenConsented: try x.decode("citizen_consented"), leaderSignature: try x.decode("leader_signature"),
+                citizenConsented: try x.decode("citizen_consented"), leaderSignaturePII: try x.decode("leader_signature_pii"),
                 requestedAt: try x.decode("requested_at"), decision: try x.decode("decision"),
                 grantedAmount: try limit(try x.decode("granted_amount", as: String?.self)), newReplyBy: try x.decode("new_reply_by"),
                 decisionReason: try x.decode("decision_reason"), decidedBy: try x.decode("decided_by"), decidedAt: try x.decode("decided_at"))

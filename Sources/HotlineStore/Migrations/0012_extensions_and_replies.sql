@@ -15,7 +15,7 @@ CREATE TABLE order_extensions (
     basis                text,
     citizen_informed_pii text,
     citizen_consented    boolean NOT NULL DEFAULT false,
-    leader_signature     text,
+    leader_signature_pii text,
     requested_at         timestamptz NOT NULL,
     decision             text CHECK (decision IN ('approved', 'rejected')),
     granted_amount       jsonb,
