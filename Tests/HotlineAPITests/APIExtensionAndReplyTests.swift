@@ -212,6 +212,27 @@ import Testing
         }
     }
 
+    @Test func aRetriedReviewWithTheSameKeyRepliesAndAnnouncesOnce() throws {
+        try APIServer.with { api in
+            let water = try api.issue(unit: "WATER", name: "张三")
+            let number = try api.dispatchedOrder(profile: "zezhou", lead: "WATER")
+            #expect(try api.curl("POST", "/v1/orders/\(number)/reply", token: water,
+                                 body: #"{"text": "已修复。", "contactedCitizen": false}"#).status == 200)
+            let first = try api.curl("POST", "/v1/orders/\(number)/reply/review", token: water, headers: ["Idempotency-Key": "review-1"])
+            #expect(first.status == 200, "\(first)")
+            let retried = try api.curl("POST", "/v1/orders/\(number)/reply/review", token: water, headers: ["Idempotency-Key": "review-1"])
+            #expect(retried.status == 200, "\(retried)")
+            #expect(retried.headers["idempotent-replayed"] == "true")
+            #expect(retried.body == first.body)
+            #expect(try api.scalar("SELECT count(*) FROM outbox WHERE type = 'workorder.replied'") == 1)
+            #expect(try api.scalar("""
+                SELECT count(*) FROM events e JOIN work_orders o ON o.id = e.work_order_id WHERE o.number = \(number) AND e.type = 'replied'
+                """) == 1)
+            // Without the key, a second review is refused: nothing is left to review.
+            #expect(try api.curl("POST", "/v1/orders/\(number)/reply/review", token: water).status == 409)
+        }
+    }
+
     @Test func theNewRoutesAnswer404ToAnotherUnit401WithoutAToken403ToTheWrongRole() throws {
         try APIServer.with { api in
             let water = try api.issue(unit: "WATER", name: "张三")
