@@ -93,13 +93,86 @@ enum OrderJSON {
                     ("decidedAt", .instant(entry.decidedAt)),
                 ])
             })),
+            ("extensionRequests", .array(order.extensionRequests.map { entry in
+                .object([
+                    ("unit", .string(entry.unit)),
+                    ("by", actor(entry.actor, people: people)),
+                    ("extension", limit(entry.amount)),
+                    ("reason", .optional(entry.reason)),
+                    ("basis", .optional(entry.basis)),
+                    ("citizenInformed", .optional(entry.citizenInformedPII)),
+                    ("citizenConsented", .bool(entry.citizenConsented)),
+                    ("leaderSignature", .optional(entry.leaderSignaturePII)),
+                    ("requestedAt", .instant(entry.requestedAt)),
+                    ("decision", .optional(entry.decision)),
+                    ("granted", entry.grantedAmount.map(limit) ?? .null),
+                    ("newReplyBy", .instant(entry.newReplyBy)),
+                    ("decisionReason", .optional(entry.decisionReason)),
+                    ("decidedBy", entry.decidedBy.map { actor($0, people: people) } ?? .null),
+                    ("decidedAt", .instant(entry.decidedAt)),
+                ])
+            })),
+            // 会办: the lead unit sees every co-unit's contribution, a co-unit its own, the office all.
+            ("contributions", .array(order.contributions.filter {
+                caller.role == .office || $0.unit == caller.unit || $0.toUnit == caller.unit
+            }.map { entry in
+                .object([
+                    ("unit", .string(entry.unit)),
+                    ("to", .string(entry.toUnit)),
+                    ("by", actor(entry.actor, people: people)),
+                    ("text", .string(entry.textPII)),
+                    ("givenAt", .instant(entry.givenAt)),
+                ])
+            })),
+            ("feedback", .array(order.feedback.map { entry in
+                .object([
+                    ("unit", .string(entry.unit)),
+                    ("by", actor(entry.actor, people: people)),
+                    ("text", .string(entry.textPII)),
+                    ("plan", .optional(entry.planPII)),
+                    ("satisfiesReplyLimit", .bool(entry.satisfiesReplyLimit)),
+                    ("firstFeedbackDue", .instant(entry.firstFeedbackDue)),
+                    ("firstFeedbackOnTime", entry.firstFeedbackDue.map { .bool(entry.givenAt <= $0) } ?? .null),
+                    ("givenAt", .instant(entry.givenAt)),
+                ])
+            })),
+            // A unit sees its own replies (drafts included) and its level-3 units' replies to it;
+            // the office sees every unit's.
+            ("replies", .array(order.replies.filter { caller.role == .office || $0.unit == caller.unit || ($0.toUnit != nil && $0.toUnit == caller.unit) }.map { entry in
+                .object([
+                    ("unit", .string(entry.unit)),
+                    ("to", .optional(entry.toUnit)),
+                    ("status", .string(entry.reviewedAt == nil ? "draft" : "reviewed")),
+                    ("text", .string(entry.textPII)),
+                    ("contactedCitizen", .bool(entry.contactedCitizen)),
+                    ("contact", entry.contactPersonPII == nil ? .null : .object([
+                        ("person", .optional(entry.contactPersonPII)),
+                        ("at", .instant(entry.contactedAt)),
+                        ("citizenSaid", .optional(entry.citizenSaidPII)),
+                    ])),
+                    ("draftedBy", actor(entry.draftedBy, people: people)),
+                    ("draftedAt", .instant(entry.draftedAt)),
+                    ("reviewedBy", entry.reviewedBy.map { actor($0, people: people) } ?? .null),
+                    ("reviewedAt", .instant(entry.reviewedAt)),
+                ])
+            })),
         ]
         return .object(members)
+    }
+
+    /// A time limit as `{amount, unit}` (the profiles' form).
+    static func limit(_ limit: TimeLimit) -> JSON {
+        limit == .atOnce ? .object([("unit", .string(limit.unit.rawValue))])
+            : .object([("amount", limit.amount == limit.amount.rounded() ? .int(Int(limit.amount)) : .raw(String(limit.amount))),
+                       ("unit", .string(limit.unit.rawValue))])
     }
 
     /// The token ids an order's actors name (`unit:WATER token:17`).
     static func tokenIds(_ order: OrderDetail) -> [Int64] {
         let actors = order.history.compactMap(\.actor) + order.returnRequests.flatMap { [$0.actor] + ($0.decidedBy.map { [$0] } ?? []) }
+            + order.extensionRequests.flatMap { [$0.actor] + ($0.decidedBy.map { [$0] } ?? []) }
+            + order.replies.flatMap { [$0.draftedBy] + ($0.reviewedBy.map { [$0] } ?? []) } + order.feedback.map(\.actor)
+            + order.contributions.map(\.actor)
         return Array(Set(actors.compactMap { Actor($0).tokenId }))
     }
 
@@ -144,8 +217,14 @@ struct ExpectedNext: Equatable {
     var json: JSON { .object([("action", .string(action)), ("by", .string(by)), ("due", .instant(due))]) }
 
     static func steps(_ order: OrderSummary, caller: ApiCaller, now: Date) -> [ExpectedNext] {
-        // A co-unit's contribution goes to the lead unit (not part of this API yet).
-        if order.role == "co" { return [] }
+        // A co-unit's contribution (会办) goes to the lead unit while the lead has not replied.
+        if order.role == "co" {
+            let open = [AssignmentState.dispatched, .signed, .returnRejected, .extensionRequested, .extensionApproved, .extensionRejected]
+                .map(\.rawValue).contains(order.state) || order.state == OrderState.redo.rawValue
+            return open ? [ExpectedNext(action: "contribute", by: "co", due: order.replyBy)] : []
+        }
+        // A level-3 unit replies to the level-2 unit that handed the order down.
+        if order.role == "sub" { return [ExpectedNext(action: "reply", by: "sub", due: order.replyBy)] }
         let returnOpen = order.returnWindowEndsAt.map { now <= $0 } ?? true
         switch order.state {
         case OrderState.awaitingDispatch.rawValue:

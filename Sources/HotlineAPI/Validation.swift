@@ -15,6 +15,10 @@ public enum Limits {
     public static let defaultPage = 50
     /// States named in one list filter.
     public static let states = 20
+    /// Characters of a reply's text (an SMS body of at most a few parts).
+    public static let replyText = 500
+    /// Largest amount of one extension asked for, in its unit.
+    public static let extensionAmount: Double = 100
     /// Characters of an `Idempotency-Key`.
     public static let idempotencyKey = 100
 }
@@ -50,6 +54,11 @@ struct BodyReader {
         }
         if text.count > limit {
             problems.append(FieldProblem("/\(name)", "must be at most \(limit) characters"))
+            return nil
+        }
+        if text.unicodeScalars.contains("\u{0}") {
+            // PostgreSQL's text holds no NUL.
+            problems.append(FieldProblem("/\(name)", "must not contain NUL characters"))
             return nil
         }
         if required && text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -145,6 +154,80 @@ enum ActionBodies {
         return (lead ?? "", coUnits)
     }
 
+    static func extensionRequest(_ data: Data, profile: PolicyProfile?) throws(APIError) -> ExtensionRequest {
+        var body = try BodyReader(data)
+        let required = Set(profile?.extensionRequires?.fields ?? [])
+        let amount = body.timeLimit("extension", required: true)
+        let reason = body.text("reason", required: required.contains(.reason))
+        let basis = body.text("basis", required: required.contains(.basis))
+        let informed = body.text("citizenInformed", required: required.contains(.citizenInformed))
+        let consented = body.bool("citizenConsented") ?? false
+        let signature = body.text("leaderSignature", required: required.contains(.leaderSignature))
+        let clause = profile?.extensionRequires?.basis
+        try body.finish("an extension request must carry what the profile requires" + (clause.map { " (\($0))" } ?? ""))
+        return ExtensionRequest(amount: amount ?? .atOnce, reason: reason, basis: basis, citizenInformedPII: informed,
+                                citizenConsented: consented, leaderSignaturePII: signature)
+    }
+
+    static func approveExtension(_ data: Data) throws(APIError) -> TimeLimit? {
+        var body = try BodyReader(data)
+        let amount = body.timeLimit("extension", required: false)
+        try body.finish("the approval is not valid")
+        return amount
+    }
+
+    static func reason(_ data: Data) throws(APIError) -> String? {
+        var body = try BodyReader(data)
+        let reason = body.text("reason")
+        try body.finish("the decision is not valid")
+        return reason
+    }
+
+    static func replyDraft(_ data: Data) throws(APIError) -> ReplyDraft {
+        var body = try BodyReader(data)
+        let text = body.text("text", required: true, limit: Limits.replyText)
+        let contacted = body.bool("contactedCitizen", required: true)
+        var contact: ContactRecord?
+        if let object = body.nested("contact") {
+            var inner = BodyReader(object: object)
+            let person = inner.text("person", required: true, limit: 100)
+            let at = inner.instant("at", required: true)
+            let said = inner.text("citizenSaid", required: true)
+            body.addProblems(inner.problems.map { FieldProblem("/contact" + $0.pointer, $0.detail) })
+            if let person, let at, let said { contact = ContactRecord(personPII: person, at: at, citizenSaidPII: said) }
+        } else if contacted == true && !body.problems.contains(where: { $0.pointer == "/contact" }) {
+            // 一(五)3: 电话接通的, 记录与谁、何时、市民怎么说.
+            body.addProblem(FieldProblem("/contact", "is required when contactedCitizen is true (with whom, when, what the citizen said)"))
+        }
+        if contacted == false, body.object["contact"].map({ !($0 is NSNull) }) == true {
+            body.addProblem(FieldProblem("/contact", "must be absent when contactedCitizen is false"))
+        }
+        try body.finish("the reply is not valid")
+        return ReplyDraft(textPII: text ?? "", contactedCitizen: contacted ?? false, contact: contact)
+    }
+
+    static func feedback(_ data: Data) throws(APIError) -> (text: String, plan: String?) {
+        var body = try BodyReader(data)
+        let text = body.text("text", required: true)
+        let plan = body.text("plan")
+        try body.finish("the feedback is not valid")
+        return (text ?? "", plan)
+    }
+
+    static func contribution(_ data: Data) throws(APIError) -> String {
+        var body = try BodyReader(data)
+        let text = body.text("text", required: true)
+        try body.finish("the contribution is not valid")
+        return text ?? ""
+    }
+
+    static func handDown(_ data: Data) throws(APIError) -> String {
+        var body = try BodyReader(data)
+        let unit = body.unitCode("unit", required: true)
+        try body.finish("the hand-down is not valid")
+        return unit ?? ""
+    }
+
     static func empty(_ data: Data) throws(APIError) {
         _ = try BodyReader(data)
     }
@@ -152,6 +235,80 @@ enum ActionBodies {
 
 extension BodyReader {
     mutating func addProblem(_ problem: FieldProblem) { problems.append(problem) }
+    mutating func addProblems(_ more: [FieldProblem]) { problems += more }
+
+    /// A nested object's reader (its problems' pointers are relative to it).
+    init(object: [String: Any]) {
+        self.object = object
+    }
+
+    /// A JSON object, or nil (absent or null); anything else is a problem.
+    mutating func nested(_ name: String) -> [String: Any]? {
+        guard let value = object[name], !(value is NSNull) else { return nil }
+        guard let inner = value as? [String: Any] else {
+            problems.append(FieldProblem("/\(name)", "must be an object"))
+            return nil
+        }
+        return inner
+    }
+
+    /// JSON true/false as JSONSerialization reads them (an NSNumber of type "c", on Linux and macOS).
+    static func isBool(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c"
+    }
+
+    /// true or false.
+    mutating func bool(_ name: String, required: Bool = false) -> Bool? {
+        guard let value = object[name], !(value is NSNull) else {
+            if required { problems.append(FieldProblem("/\(name)", "is required")) }
+            return nil
+        }
+        guard let number = value as? NSNumber, Self.isBool(number) else {
+            problems.append(FieldProblem("/\(name)", "must be true or false"))
+            return nil
+        }
+        return number.boolValue
+    }
+
+    /// An ISO 8601 instant with its offset.
+    mutating func instant(_ name: String, required: Bool) -> Date? {
+        guard let text = text(name, required: required, limit: 40) else { return nil }
+        guard let date = ChinaTime.parse(text) else {
+            problems.append(FieldProblem("/\(name)", "must be an ISO 8601 instant, e.g. 2026-12-01T18:00:00+08:00"))
+            return nil
+        }
+        return date
+    }
+
+    /// A time limit `{"amount": 3, "unit": "workingDays"}` (workingDays, workingHours or naturalHours).
+    mutating func timeLimit(_ name: String, required: Bool) -> TimeLimit? {
+        guard let value = object[name], !(value is NSNull) else {
+            if required { problems.append(FieldProblem("/\(name)", "is required")) }
+            return nil
+        }
+        guard let inner = value as? [String: Any] else {
+            problems.append(FieldProblem("/\(name)", "must be an object {amount, unit}"))
+            return nil
+        }
+        let units = [TimeLimit.Unit.workingDays, .workingHours, .naturalHours]
+        guard let unitText = inner["unit"] as? String, !(inner["unit"] is NSNumber), let unit = TimeLimit.Unit(rawValue: unitText),
+              units.contains(unit) else {
+            problems.append(FieldProblem("/\(name)/unit", "must be one of \(units.map(\.rawValue).joined(separator: ", "))"))
+            return nil
+        }
+        guard let number = inner["amount"] as? NSNumber, !Self.isBool(number),
+              number.doubleValue > 0, number.doubleValue <= Limits.extensionAmount,
+              unit != .workingDays || number.doubleValue == number.doubleValue.rounded() else {
+            problems.append(FieldProblem("/\(name)/amount", "must be a positive number up to \(Int(Limits.extensionAmount)) (whole for workingDays)"))
+            return nil
+        }
+        let amount = number.doubleValue
+        switch unit {
+        case .workingDays: return .workingDays(Int(amount))
+        case .workingHours: return .workingHours(amount)
+        default: return .naturalHours(amount)
+        }
+    }
 }
 
 /// The query of "my orders", validated parameter by parameter.

@@ -75,6 +75,58 @@ public struct Workbench: Sendable {
                 .rejectReturn(reason: try ActionBodies.rejectReturn(body))
             }
         }
+        router.post("v1/orders/:number/extension") { request, context in
+            await self.act("extension", request, context, officeOnly: false) { caller, body, profile in
+                let request = try ActionBodies.extensionRequest(body, profile: profile)
+                guard let unit = caller.unit else { throw APIError.forbidden("only the lead unit asks for an extension") }
+                return .requestExtension(unit: unit, request)
+            }
+        }
+        router.post("v1/orders/:number/extension/approve") { request, context in
+            await self.act("approveExtension", request, context, officeOnly: true) { _, body, _ in
+                .approveExtension(amount: try ActionBodies.approveExtension(body))
+            }
+        }
+        router.post("v1/orders/:number/extension/reject") { request, context in
+            await self.act("rejectExtension", request, context, officeOnly: true) { _, body, _ in
+                .rejectExtension(reason: try ActionBodies.reason(body))
+            }
+        }
+        router.post("v1/orders/:number/reply") { request, context in
+            await self.act("replyDraft", request, context, officeOnly: false) { caller, body, _ in
+                let draft = try ActionBodies.replyDraft(body)
+                guard let unit = caller.unit else { throw APIError.forbidden("only the lead unit writes the reply") }
+                return .saveReplyDraft(unit: unit, draft)
+            }
+        }
+        router.post("v1/orders/:number/reply/review") { request, context in
+            await self.act("reviewReply", request, context, officeOnly: false) { caller, body, _ in
+                try ActionBodies.empty(body)
+                guard let unit = caller.unit else { throw APIError.forbidden("only the lead unit reviews its reply") }
+                return .reviewReply(unit: unit)
+            }
+        }
+        router.post("v1/orders/:number/contribution") { request, context in
+            await self.act("contribution", request, context, officeOnly: false) { caller, body, _ in
+                let text = try ActionBodies.contribution(body)
+                guard let unit = caller.unit else { throw APIError.forbidden("only a co-unit sends a contribution") }
+                return .contribute(unit: unit, textPII: text)
+            }
+        }
+        router.post("v1/orders/:number/feedback") { request, context in
+            await self.act("feedback", request, context, officeOnly: false) { caller, body, _ in
+                let (text, plan) = try ActionBodies.feedback(body)
+                guard let unit = caller.unit else { throw APIError.forbidden("only the lead unit gives feedback") }
+                return .feedback(unit: unit, textPII: text, planPII: plan)
+            }
+        }
+        router.post("v1/orders/:number/hand-down") { request, context in
+            await self.act("handDown", request, context, officeOnly: false) { caller, body, _ in
+                let to = try ActionBodies.handDown(body)
+                guard let unit = caller.unit else { throw APIError.forbidden("only the level-2 lead unit hands an order down") }
+                return .handDown(unit: unit, to: to)
+            }
+        }
         router.post("v1/orders/:number/dispatch") { request, context in
             await self.act("dispatch", request, context, officeOnly: true) { _, body, _ in
                 let (lead, coUnits) = try ActionBodies.dispatch(body)
@@ -205,6 +257,12 @@ public struct Workbench: Sendable {
         case concurrent
         case unknownUnit(String)
         case incomplete(ReturnIncomplete)
+        case extensionIncomplete(ExtensionIncomplete)
+        case officeAmount(ExtensionAmountNotSetByOffice)
+        case wording(ReplyWording)
+        case noDraft
+        case notASubUnit(NotASubUnit)
+        case notACoUnit(NotACoUnit)
 
         init?(_ error: any Error) {
             switch error {
@@ -212,6 +270,12 @@ public struct Workbench: Sendable {
             case WorkOrderStoreError.concurrentUpdate: self = .concurrent
             case WorkOrderStoreError.unknownUnit(let code): self = .unknownUnit(code)
             case let incomplete as ReturnIncomplete: self = .incomplete(incomplete)
+            case let incomplete as ExtensionIncomplete: self = .extensionIncomplete(incomplete)
+            case let refused as ExtensionAmountNotSetByOffice: self = .officeAmount(refused)
+            case let wording as ReplyWording: self = .wording(wording)
+            case is NoReplyDraft: self = .noDraft
+            case let refused as NotASubUnit: self = .notASubUnit(refused)
+            case let refused as NotACoUnit: self = .notACoUnit(refused)
             default: return nil
             }
         }
@@ -241,6 +305,23 @@ public struct Workbench: Sendable {
             case .incomplete(let incomplete):
                 return .invalid(incomplete.missing.map { FieldProblem("/\($0.rawValue)", "is required") },
                                 detail: "a return must carry what the profile requires (\(incomplete.basis))")
+            case .extensionIncomplete(let incomplete):
+                return .invalid(incomplete.missing.map { FieldProblem("/\($0.rawValue)", "is required") },
+                                detail: "an extension request must carry what the profile requires (\(incomplete.basis))")
+            case .officeAmount(let refused):
+                return .invalid([FieldProblem("/extension", "the office sets no amount under this profile: approve what was asked or reject it")],
+                                detail: "the approval is not valid (\(refused.basis))")
+            case .wording(let wording):
+                return .invalid(wording.problems.map { FieldProblem($0.pointer, $0.problem) },
+                                detail: "the reply's wording is not one an SMS may carry (\(wording.basis))")
+            case .notASubUnit(let refused):
+                return .invalid([FieldProblem("/unit", "must name an active level-3 unit under \(refused.lead)")],
+                                detail: "the hand-down is not valid (pingdingshan 一(四): 三级网络单位……负责接收和办理二级网络单位交办的市长热线事项,并向二级网络单位报告办理情况)")
+            case .notACoUnit(let refused):
+                return .forbidden("only a co-unit sends a contribution to the lead unit \(refused.lead)")
+            case .noDraft:
+                return .conflict(code: "no-reply-draft", detail: "there is no reply draft to review; write one first (POST …/reply)",
+                                 state: state, version: version)
             }
         }
     }

@@ -2,7 +2,9 @@ import Foundation
 
 // The domain events on `hotline.events` (routing key = type). Each announces a fact already
 // committed in PostgreSQL; consumers read the system of record for anything more. No event carries
-// personal data (names, phones, addresses, text): only ids, codes and times.
+// personal data (names, phones, addresses, text): only ids, codes and times — except
+// `workorder.replied`, whose `replyText` is the unit's result the SMS sends to the citizen (a
+// field named as personal data: log it masked, never in an error).
 
 /// A submission intake could not accept as input: every problem, by field.
 public struct SubmissionRejected: MessageContract, Equatable {
@@ -179,5 +181,39 @@ public struct WorkOrderSupervised: MessageContract, Equatable {
         self.reason = reason
         self.clusterKey = clusterKey
         self.citizens = citizens
+    }
+}
+
+/// A unit's reply (办结/答复) was reviewed (审核) and submitted: the SMS worker sends it to the citizen
+/// (qidong 附件2 一(五)4: 审核后即发送短信) with the profile's prefix and rating request, unless the
+/// order is confidential (the hotline's revisit staff reply from it).
+public struct WorkOrderReplied: MessageContract, Equatable {
+    public static let type = "workorder.replied"
+    public static let version = 1
+    public var number: String
+    /// The replying unit's code and name (the SMS prefix names the unit).
+    public var unitCode: String
+    public var unitName: String
+    /// **Personal data**: the result the unit wrote for the citizen, checked for wording (no stray
+    /// spaces or special symbols). Never logged unmasked.
+    public var replyText: String
+    /// The unit told the citizen by phone (the contact record is kept with the reply in PostgreSQL).
+    public var contactedCitizen: Bool
+    /// 保密: the unit may not contact the citizen; the hotline replies from this result.
+    public var confidential: Bool
+    /// The order's policy profile (its SMS template).
+    public var profile: String
+    public var repliedAt: Date
+
+    public init(number: String, unitCode: String, unitName: String, replyText: String, contactedCitizen: Bool,
+                confidential: Bool, profile: String, repliedAt: Date) {
+        self.number = number
+        self.unitCode = unitCode
+        self.unitName = unitName
+        self.replyText = replyText
+        self.contactedCitizen = contactedCitizen
+        self.confidential = confidential
+        self.profile = profile
+        self.repliedAt = repliedAt
     }
 }

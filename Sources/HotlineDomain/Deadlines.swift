@@ -81,10 +81,12 @@ public enum Deadlines {
     }
 
     /// Checks an extension request against the profile and returns the new reply-by.
-    /// `previous` are the extensions already granted; `original` the order's reply limit.
+    /// `previous` are the extensions already granted; `original` the order's reply limit;
+    /// `earlierRequests` the requests already made, granted or not (`maxCount` counts requests).
     public static func extendedReplyBy(profile: PolicyProfile, kind: OrderKind, currentReplyBy: Date,
                                        requested: TimeLimit, previous: [TimeLimit], original: TimeLimit,
-                                       citizenConsented: Bool, calendar: WorkingCalendar) throws(RuleError) -> Date {
+                                       citizenConsented: Bool, earlierRequests: Int = 0,
+                                       calendar: WorkingCalendar) throws(RuleError) -> Date {
         try check(kind, profile: profile)
         guard let rule = profile.extensionRule(for: kind) else {
             throw .extensionsNotProvided(profile: profile.id, subject: "\(kind.description) orders")
@@ -92,7 +94,7 @@ public enum Deadlines {
         let subject = rule.match.subject == "orders" ? "\(kind.category.rawValue) orders" : rule.match.subject
         guard rule.allowed else { throw .extensionNotAllowed(subject: subject, basis: rule.basis) }
         if rule.requiresCitizenConsent && !citizenConsented { throw .extensionNeedsCitizenConsent }
-        if let maxCount = rule.maxCount, previous.count >= maxCount {
+        if let maxCount = rule.maxCount, max(previous.count, earlierRequests) >= maxCount {
             throw .extensionLimit(subject: subject, maxCount: rule.maxCount, maxAmount: rule.maxAmount)
         }
         if let maxAmount = rule.maxAmount {

@@ -101,11 +101,15 @@ public enum Command: Hashable, Sendable {
     case requestReturn(unit: String)
     case approveReturn
     case rejectReturn
-    case requestExtension(unit: String, amount: TimeLimit, citizenConsented: Bool)
+    /// `earlierRequests`: extension requests already made on this order, granted or not (the
+    /// documents count applications: qidong 最多可申请2次, pingdingshan 只能提出1次延期申请).
+    case requestExtension(unit: String, amount: TimeLimit, citizenConsented: Bool, earlierRequests: Int = 0)
     /// `amount` set by the office (pingdingshan); nil grants what was asked.
     case approveExtension(amount: TimeLimit?)
     case rejectExtension
     case reply(unit: String, contactedCitizen: Bool)
+    /// A progress feedback (反馈) of the lead unit, short of the final reply.
+    case feedback(unit: String)
     case startRevisit
     case rate(Rating, redoReason: RedoReason?, exemptReason: ExemptReason?)
     case close
@@ -127,6 +131,7 @@ public enum Command: Hashable, Sendable {
         case .approveExtension: "approve an extension of"
         case .rejectExtension: "reject an extension of"
         case .reply: "reply to"
+        case .feedback: "give feedback on"
         case .startRevisit: "revisit"
         case .rate: "rate"
         case .close: "close"
@@ -177,6 +182,9 @@ public enum Event: Hashable, Sendable {
     case returnRequested(unit: String), returnApproved(unit: String), returnRejected(unit: String)
     case extensionRequested(TimeLimit), extensionApproved(newReplyBy: Date), extensionRejected
     case replied(unit: String, late: Bool)
+    /// A progress feedback; `satisfiesReplyLimit` when the profile's reply limit takes it (办结或反馈)
+    /// and it came within the limit.
+    case fedBack(unit: String, satisfiesReplyLimit: Bool)
     case revisitStarted
     case rated(Rating), redone(replyBy: Date)
     case closed
@@ -352,14 +360,15 @@ public enum Lifecycle {
                 next.assignment?.replyBy = try startReplyTimers(DueRule(from: now, limit: assignment.originalLimit), from: now)
             }
 
-        case let .requestExtension(unit, amount, consented):
+        case let .requestExtension(unit, amount, consented, earlierRequests):
             var assignment = try requireLead(unit)
             guard [.dispatched, .signed, .returnRejected, .extensionApproved, .extensionRejected].contains(assignment.state) else { throw refused }
             guard now < assignment.replyBy else { throw .extensionAfterDue(dueAt: assignment.replyBy) }
             // Checked now so the unit hears at once what the profile does not allow.
             _ = try Deadlines.extendedReplyBy(profile: profile, kind: order.kind, currentReplyBy: assignment.replyBy,
                                               requested: amount, previous: assignment.extensions,
-                                              original: assignment.originalLimit, citizenConsented: consented, calendar: calendar)
+                                              original: assignment.originalLimit, citizenConsented: consented,
+                                              earlierRequests: earlierRequests, calendar: calendar)
             assignment.state = .extensionRequested
             assignment.pendingExtension = amount
             next.assignment = assignment
@@ -401,6 +410,16 @@ public enum Lifecycle {
             next.state = .dispatched
             events.append(.replied(unit: unit, late: now > assignment.replyBy))
             timers += [.cancel(.replyBy), .cancel(.signBy), .cancel(.returnWindow)] + reminderTimers
+
+        case let .feedback(unit):
+            let assignment = try requireLead(unit)
+            let working: [AssignmentState] = [.signed, .returnRejected, .extensionRequested, .extensionApproved, .extensionRejected]
+            guard working.contains(assignment.state) || (order.state == .redo && assignment.state != .replied) else { throw refused }
+            // baotou 四(二)2 办结或反馈, pingdingshan 四 C类: a feedback within the limit meets it; the
+            // reply-by and its reminders stop, the final reply follows.
+            let satisfies = profile.replyRule(for: order.kind)?.satisfiedByFeedback == true && now <= assignment.replyBy
+            events.append(.fedBack(unit: unit, satisfiesReplyLimit: satisfies))
+            if satisfies { timers += [.cancel(.replyBy)] + reminderTimers }
 
         case .startRevisit:
             guard order.state == .dispatched, order.assignment?.state == .replied else { throw refused }

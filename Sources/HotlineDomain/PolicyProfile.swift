@@ -54,6 +54,9 @@ public struct LimitRule: Hashable, Sendable, Codable {
     public var note: String?
     /// What the limit counts from; absent: the order's start (see `DeadlineSet.start`).
     public var from: Anchor?
+    /// A reply limit a progress feedback (反馈) within it satisfies (baotou 办结或反馈; pingdingshan
+    /// class C 回复前期处理情况及办理计划); the final reply follows. Absent: only the reply does.
+    public var satisfiedByFeedback: Bool?
 
     /// What a limit counts from besides the order's start.
     public enum Anchor: String, Hashable, Sendable, Codable {
@@ -61,12 +64,14 @@ public struct LimitRule: Hashable, Sendable, Codable {
         case signing
     }
 
-    public init(match: RuleMatch, limit: TimeLimit, basis: String, note: String? = nil, from: Anchor? = nil) {
+    public init(match: RuleMatch, limit: TimeLimit, basis: String, note: String? = nil, from: Anchor? = nil,
+                satisfiedByFeedback: Bool? = nil) {
         self.match = match
         self.limit = limit
         self.basis = basis
         self.note = note
         self.from = from
+        self.satisfiedByFeedback = satisfiedByFeedback
     }
 }
 
@@ -110,7 +115,8 @@ public struct ExtensionRule: Hashable, Sendable, Codable {
     public var match: RuleMatch
     /// False: no extension at all for these orders.
     public var allowed: Bool
-    /// Most extensions per order; nil: no count stated.
+    /// Most extension requests per order, granted or not (the documents count applications:
+    /// qidong 附件2 一(四)2 最多可申请2次, pingdingshan 五(六) 只能提出1次延期申请); nil: no count stated.
     public var maxCount: Int?
     /// Most per extension; nil: no fixed amount (the office sets it, or bounded by the original limit).
     public var maxAmount: TimeLimit?
@@ -122,6 +128,23 @@ public struct ExtensionRule: Hashable, Sendable, Codable {
     public var requiresCitizenConsent: Bool
     /// Extended orders are assessed separately (baotou).
     public var assessedSeparately: Bool
+    public var basis: String
+}
+
+/// The parts of an extension (延期) request a profile requires, with the clause that requires them.
+/// The amount asked for is always required (it is what the rules limit).
+public struct ExtensionRequirements: Hashable, Sendable, Codable {
+    public enum Field: String, Hashable, Sendable, Codable, CaseIterable {
+        /// 延期理由
+        case reason
+        /// 延期依据
+        case basis
+        /// 与市民解释沟通情况: what the citizen was told.
+        case citizenInformed
+        /// 单位分管领导审核签字: the unit leader's signature (baotou 延时挂账).
+        case leaderSignature
+    }
+    public var fields: [Field]
     public var basis: String
 }
 
@@ -299,6 +322,8 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
     public var reply: [LimitRule]
     public var returns: ReturnRules?
     public var extensions: [ExtensionRule]
+    /// What a unit's extension request must carry; nil: only the amount asked for.
+    public var extensionRequires: ExtensionRequirements?
     public var redo: RedoRules?
     /// Reminders before the reply-by, in natural hours.
     public var remindersBeforeReply: [TimeLimit]
@@ -310,7 +335,7 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
     public var intake: IntakeRules
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, name, document, keyedBy, dispatch, sign, firstFeedback, reply, returns, extensions, redo,
+        case id, name, document, keyedBy, dispatch, sign, firstFeedback, reply, returns, extensions, extensionRequires, redo,
              remindersBeforeReply, remindersBasis, revisit, sms, scoring, intake
     }
 
@@ -327,6 +352,7 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         reply = try c.decode([LimitRule].self, forKey: .reply)
         returns = try c.decodeIfPresent(ReturnRules.self, forKey: .returns)
         extensions = try c.decode([ExtensionRule].self, forKey: .extensions)
+        extensionRequires = try c.decodeIfPresent(ExtensionRequirements.self, forKey: .extensionRequires)
         redo = try c.decodeIfPresent(RedoRules.self, forKey: .redo)
         remindersBeforeReply = try c.decode([TimeLimit].self, forKey: .remindersBeforeReply)
         remindersBasis = try c.decode(String.self, forKey: .remindersBasis)
@@ -360,6 +386,14 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
             for (index, rule) in rules.enumerated() where rule.from == .signing {
                 throw fail("\(name)[\(index)].from", "only firstFeedback rules count from signing")
             }
+        }
+        for (name, rules) in [("dispatch", dispatch), ("sign", sign), ("firstFeedback", firstFeedback)] {
+            for (index, rule) in rules.enumerated() where rule.satisfiedByFeedback != nil {
+                throw fail("\(name)[\(index)].satisfiedByFeedback", "only reply rules can be met by a progress feedback")
+            }
+        }
+        if let requires = extensionRequires, requires.basis.isEmpty {
+            throw fail("extensionRequires.basis", "name the clause that requires these parts")
         }
         if !remindersBeforeReply.isEmpty, remindersBasis.isEmpty {
             throw fail("remindersBasis", "name the clause the reminders come from, or say they are ours")

@@ -54,6 +54,39 @@ public enum SMSText {
         return String(output)
     }
 
+    /// What is wrong with the wording of a unit's result before it is sent (qidong 附件2 一(五)5:
+    /// 不得有空格和特殊符号字样): one sentence per kind of fault, naming the fault, never the text.
+    /// Empty when `clean` would leave the text as it is.
+    public static func wordingProblems(_ text: String, template: SMSTemplate) -> [String] {
+        let forbidden = Set(template.forbiddenCharacters.unicodeScalars)
+        var problems: [String] = []
+        if text.unicodeScalars.contains(where: forbidden.contains) {
+            problems.append("contains special symbols an SMS may not carry (the profile's sms.forbiddenCharacters)")
+        }
+        if text.contains(where: { $0.unicodeScalars.contains { $0.properties.isEmojiPresentation || ($0.properties.isEmoji && $0.value > 0x2000) } }) {
+            problems.append("contains emoji")
+        }
+        if text.contains(where: { !$0.isWhitespace && $0.unicodeScalars.allSatisfy { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format } }) {
+            problems.append("contains control characters")
+        }
+        if hasStrayWhitespace(text) {
+            problems.append("contains stray spaces or line breaks (none next to Chinese text, at either end, or two in a row)")
+        }
+        return problems
+    }
+
+    /// Whitespace `clean` would remove or change: any but a single ASCII space between Latin
+    /// words or digits.
+    static func hasStrayWhitespace(_ text: String) -> Bool {
+        let characters = Array(text)
+        for (index, character) in characters.enumerated() where character.isWhitespace || character.isNewline {
+            guard character == " ", index > 0, index < characters.count - 1 else { return true }
+            let before = characters[index - 1], after = characters[index + 1]
+            if before.isWhitespace || after.isWhitespace || isWide(before) || isWide(after) { return true }
+        }
+        return false
+    }
+
     /// SMS segments in UCS-2: up to 70 characters is one message, longer texts go in parts of 67.
     public static func segmentCount(_ text: String) -> Int {
         let units = text.utf16.count

@@ -19,7 +19,10 @@
 //    Its co-units come with it.
 // 4. Three-level network: rules with `fromUnit` = the chosen level-2 lead are matched the same way
 //    (keyword-less ones are normal there: "this area's water goes to its water station"); the best
-//    passes the order to that level-3 unit, which becomes the lead.
+//    is named in the basis as the level-3 unit the lead may hand the order down to. The level-2
+//    unit stays the lead: level-3 units receive orders from their level-2 unit and report back to
+//    it, and the level-2 unit replies to the hotline (pingdingshan 一(四): 三级网络单位……负责接收和办理二级网络单位交办的市长热线事项,并向二级网络单位报告办理情况; POLICIES.md §11).
+//    The hand-down is the level-2 unit's own action (hotline-api `…/hand-down`).
 // 5. Nothing usable: `.manual`, with a reason (no keyword, no place, or every unit returned it).
 import Foundation
 import HotlineDomain
@@ -189,8 +192,9 @@ public struct RoutingTable: Sendable {
             basis = "rule \(first.name)\(Self.quote(first.hits)) → \(first.unit) · 按规则派单"
         }
 
-        // Three-level network: sub-dispatch to a level-3 unit of the lead.
-        var leadUnit = lead.unit
+        // Three-level network: name the level-3 unit the lead may hand the order down to; the
+        // lead stays the level-2 unit.
+        let leadUnit = lead.unit
         let subCandidates = (subRules[lead.unit] ?? []).compactMap { rule -> Candidate? in
             guard applies(rule) else { return nil }
             let found = hits(rule)
@@ -198,14 +202,13 @@ public struct RoutingTable: Sendable {
             return Candidate(rule: rule, hits: found)
         }
         if let sub = usableOnes(subCandidates).first {
-            leadUnit = sub.unit
-            basis += "; sub-dispatch rule \(sub.name)\(Self.quote(sub.hits)) → \(sub.unit) · 三级网络转派"
+            basis += "; level 3: rule \(sub.name)\(Self.quote(sub.hits)) suggests \(sub.unit), for \(lead.unit) to hand down · 三级网络由二级单位转办"
         }
         if !skipped.isEmpty {
             basis += "; not back to \(skipped.joined(separator: ", ")) · 不派回退件单位"
         }
 
-        var seen: Set<String> = [leadUnit, lead.unit]
+        var seen: Set<String> = [leadUnit]
         let co = coUnits.filter { usable($0) && seen.insert($0).inserted }
         return .dispatch(lead: leadUnit, coUnits: co, basis: basis)
     }

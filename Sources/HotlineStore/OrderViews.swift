@@ -1,4 +1,5 @@
 import Foundation
+import HotlineDomain
 import PostgresClient
 
 /// One line of a unit's (or the office's) order list.
@@ -88,6 +89,61 @@ public struct OrderDetail: Sendable {
         public var decidedAt: Date?
     }
 
+    /// A unit's extension request (延期) and the office's decision.
+    public struct ExtensionEntry: Sendable, Equatable {
+        public var unit: String
+        public var actor: String
+        public var amount: TimeLimit
+        public var reason: String?
+        public var basis: String?
+        public var citizenInformedPII: String?
+        public var citizenConsented: Bool
+        public var leaderSignaturePII: String?
+        public var requestedAt: Date
+        public var decision: String?
+        public var grantedAmount: TimeLimit?
+        public var newReplyBy: Date?
+        public var decisionReason: String?
+        public var decidedBy: String?
+        public var decidedAt: Date?
+    }
+    /// A unit's reply: a draft until reviewed (审核), with its contact record. Personal data.
+    public struct ReplyEntry: Sendable, Equatable {
+        public var unit: String
+        /// A level-3 unit's reply goes to its level-2 unit; nil: to the hotline.
+        public var toUnit: String?
+        public var textPII: String
+        public var contactedCitizen: Bool
+        public var contactPersonPII: String?
+        public var contactedAt: Date?
+        public var citizenSaidPII: String?
+        public var draftedBy: String
+        public var draftedAt: Date
+        public var reviewedBy: String?
+        public var reviewedAt: Date?
+    }
+
+    /// A unit's progress feedback (反馈). Personal data.
+    public struct FeedbackEntry: Sendable, Equatable {
+        public var unit: String
+        public var actor: String
+        public var textPII: String
+        public var planPII: String?
+        public var satisfiesReplyLimit: Bool
+        /// henan: when the first feedback was due (签收后2个小时内).
+        public var firstFeedbackDue: Date?
+        public var givenAt: Date
+    }
+
+    /// A co-unit's contribution (会办) to the lead unit. Personal data.
+    public struct ContributionEntry: Sendable, Equatable {
+        public var unit: String
+        public var toUnit: String
+        public var actor: String
+        public var textPII: String
+        public var givenAt: Date
+    }
+
     public var summary: OrderSummary
     public var contentPII: String
     public var citizenNamePII: String?
@@ -103,6 +159,10 @@ public struct OrderDetail: Sendable {
     public var timers: [Timer]
     public var history: [HistoryEntry]
     public var returnRequests: [ReturnEntry]
+    public var extensionRequests: [ExtensionEntry]
+    public var replies: [ReplyEntry]
+    public var feedback: [FeedbackEntry]
+    public var contributions: [ContributionEntry]
 }
 
 /// What the HTTP API reads: the orders a unit may see (its active assignments, as lead or
@@ -234,13 +294,57 @@ public enum OrderViews {
                                     decision: try r.decode("decision"), decisionReason: try r.decode("decision_reason"),
                                     decidedBy: try r.decode("decided_by"), decidedAt: try r.decode("decided_at"))
         }
+        let extensions = try connection.query("""
+            SELECT u.code, x.actor, x.amount::text AS amount, x.reason, x.basis, x.citizen_informed_pii, x.citizen_consented,
+                   x.leader_signature_pii, x.requested_at, x.decision, x.granted_amount::text AS granted_amount, x.new_reply_by,
+                   x.decision_reason, x.decided_by, x.decided_at
+            FROM order_extensions x JOIN units u ON u.id = x.unit_id WHERE x.work_order_id = \(id) ORDER BY x.id
+            """).map { x in
+            func limit(_ text: String?) throws -> TimeLimit? { try text.map { try JSONDecoder().decode(TimeLimit.self, from: Data($0.utf8)) } }
+            return OrderDetail.ExtensionEntry(
+                unit: try x.decode("code"), actor: try x.decode("actor"), amount: try limit(try x.decode("amount", as: String.self))!,
+                reason: try x.decode("reason"), basis: try x.decode("basis"), citizenInformedPII: try x.decode("citizen_informed_pii"),
+                citizenConsented: try x.decode("citizen_consented"), leaderSignaturePII: try x.decode("leader_signature_pii"),
+                requestedAt: try x.decode("requested_at"), decision: try x.decode("decision"),
+                grantedAmount: try limit(try x.decode("granted_amount", as: String?.self)), newReplyBy: try x.decode("new_reply_by"),
+                decisionReason: try x.decode("decision_reason"), decidedBy: try x.decode("decided_by"), decidedAt: try x.decode("decided_at"))
+        }
+        let replies = try connection.query("""
+            SELECT u.code, t.code AS to_code, r.text_pii, r.contacted_citizen, r.contact_person_pii, r.contacted_at, r.citizen_said_pii,
+                   r.drafted_by, r.drafted_at, r.reviewed_by, r.reviewed_at
+            FROM order_replies r JOIN units u ON u.id = r.unit_id LEFT JOIN units t ON t.id = r.to_unit_id
+            WHERE r.work_order_id = \(id) ORDER BY r.id
+            """).map { r in
+            OrderDetail.ReplyEntry(unit: try r.decode("code"), toUnit: try r.decode("to_code"), textPII: try r.decode("text_pii"),
+                                   contactedCitizen: try r.decode("contacted_citizen"), contactPersonPII: try r.decode("contact_person_pii"),
+                                   contactedAt: try r.decode("contacted_at"), citizenSaidPII: try r.decode("citizen_said_pii"),
+                                   draftedBy: try r.decode("drafted_by"), draftedAt: try r.decode("drafted_at"),
+                                   reviewedBy: try r.decode("reviewed_by"), reviewedAt: try r.decode("reviewed_at"))
+        }
+        let feedback = try connection.query("""
+            SELECT u.code, f.actor, f.text_pii, f.plan_pii, f.satisfies_reply_limit, f.first_feedback_due, f.given_at
+            FROM order_feedback f JOIN units u ON u.id = f.unit_id WHERE f.work_order_id = \(id) ORDER BY f.id
+            """).map { f in
+            OrderDetail.FeedbackEntry(unit: try f.decode("code"), actor: try f.decode("actor"), textPII: try f.decode("text_pii"),
+                                      planPII: try f.decode("plan_pii"), satisfiesReplyLimit: try f.decode("satisfies_reply_limit"),
+                                      firstFeedbackDue: try f.decode("first_feedback_due"), givenAt: try f.decode("given_at"))
+        }
+        let contributions = try connection.query("""
+            SELECT u.code, t.code AS to_code, c.actor, c.text_pii, c.given_at
+            FROM order_contributions c JOIN units u ON u.id = c.unit_id JOIN units t ON t.id = c.to_unit_id
+            WHERE c.work_order_id = \(id) ORDER BY c.id
+            """).map { c in
+            OrderDetail.ContributionEntry(unit: try c.decode("code"), toUnit: try c.decode("to_code"), actor: try c.decode("actor"),
+                                          textPII: try c.decode("text_pii"), givenAt: try c.decode("given_at"))
+        }
         return OrderDetail(
             summary: try summary(row), contentPII: try row.decode("content_pii"), citizenNamePII: try row.decode("citizen_name_pii"),
             citizenPhonePII: try row.decode("citizen_phone_pii"), addressPII: try row.decode("address_pii"),
             regionCode: try row.decode("region_code"), localityCode: try row.decode("locality_code"),
             dispatchBy: try row.decode("dispatch_by"), returns: try row.decode("returns_count"),
             supervisionReason: try row.decode("supervision_reason"), manualDispatchReason: try row.decode("manual_dispatch_reason"),
-            units: units, timers: timers, history: history, returnRequests: returns)
+            units: units, timers: timers, history: history, returnRequests: returns, extensionRequests: extensions, replies: replies,
+            feedback: feedback, contributions: contributions)
     }
 
     private static func summary(_ row: PostgresRow) throws -> OrderSummary {

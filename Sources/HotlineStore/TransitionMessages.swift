@@ -31,4 +31,10 @@ public enum TransitionMessages {
         }
         return messages
     }
+
+    /// `workorder.replied` for a reviewed reply (the `replied` event's transition carries no text:
+    /// the reply comes from the unit's reviewed draft). The text is personal data.
+    public static func replied(_ reply: WorkOrderReplied, of stored: StoredOrder, at now: Date) -> [OutboxMessage] {
+        [.event(Contracts.envelope(reply, occurredAt: now, workOrderId: stored.id))]
+    }
 }

@@ -425,6 +425,7 @@ struct EventRecord {
         case .extensionApproved(let replyBy): type = "extensionApproved"; data["replyBy"] = instant(replyBy)
         case .extensionRejected: type = "extensionRejected"
         case let .replied(unit, late): type = "replied"; data["unit"] = unit; data["late"] = String(late)
+        case let .fedBack(unit, satisfies): type = "fedBack"; data["unit"] = unit; data["satisfiesReplyLimit"] = String(satisfies)
         case .revisitStarted: type = "revisitStarted"
         case .rated(let rating): type = "rated"; data["rating"] = rating.rawValue
         case .redone(let replyBy): type = "redone"; data["replyBy"] = instant(replyBy)

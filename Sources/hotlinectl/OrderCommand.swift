@@ -10,8 +10,9 @@ import PostgresClient
 struct OrderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "order",
-        abstract: "Show a work order, or act on it as a unit or the office (return, approve or reject a return, dispatch by hand).",
-        subcommands: [Show.self, RequestReturn.self, ApproveReturn.self, RejectReturn.self, Dispatch.self])
+        abstract: "Show a work order, or act on it as a unit or the office (return, extend, approve or reject them, dispatch by hand).",
+        subcommands: [Show.self, RequestReturn.self, ApproveReturn.self, RejectReturn.self, RequestExtension.self, ApproveExtension.self,
+                      RejectExtension.self, Dispatch.self])
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "State, units, timers and history of one order (no personal data).")
@@ -79,6 +80,48 @@ struct OrderCommand: ParsableCommand {
         func run() throws { try OrderCommand.perform(.rejectReturn(reason: reason), number: number, actor: "office", database: database) }
     }
 
+    struct RequestExtension: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "extend", abstract: "The lead unit asks for more time (延期), before the reply-by, within the profile's limits.")
+        @OptionGroup var database: DatabaseOption
+        @Argument(help: "The order number.") var number: String
+        @Option(help: "The lead unit's code.") var unit: String
+        @Option(help: "Working days asked for.") var days: Int
+        @Option(help: "Why (延期理由).") var reason: String?
+        @Option(help: "The basis (延期依据).") var basis: String?
+        @Option(help: "What the citizen was told (与市民解释沟通情况).") var informed: String?
+        @Flag(help: "The citizen agreed (baotou 延时挂账).") var consented = false
+        @Option(help: "The unit leader's signature (baotou: 分管领导审核签字).") var signature: String?
+        func run() throws {
+            guard days > 0 else { throw UsageError("--days must be a positive number of working days") }
+            let request = ExtensionRequest(amount: .workingDays(days), reason: reason, basis: basis, citizenInformedPII: informed,
+                                           citizenConsented: consented, leaderSignaturePII: signature)
+            try OrderCommand.perform(.requestExtension(unit: unit, request), number: number, actor: "unit:\(unit)", database: database)
+        }
+    }
+
+    struct ApproveExtension: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "approve-extension", abstract: "The office approves the extension asked (pingdingshan: --days sets the new amount).")
+        @OptionGroup var database: DatabaseOption
+        @Argument(help: "The order number.") var number: String
+        @Option(help: "Working days the office sets (only where the profile lets it).") var days: Int?
+        func run() throws {
+            if let days, days <= 0 { throw UsageError("--days must be a positive number of working days") }
+            try OrderCommand.perform(.approveExtension(amount: days.map(TimeLimit.workingDays)), number: number, actor: "office",
+                                     database: database)
+        }
+    }
+
+    struct RejectExtension: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reject-extension", abstract: "The office rejects the extension (驳回): the reply-by stays.")
+        @OptionGroup var database: DatabaseOption
+        @Argument(help: "The order number.") var number: String
+        @Option(help: "Why the extension is rejected.") var reason: String?
+        func run() throws { try OrderCommand.perform(.rejectExtension(reason: reason), number: number, actor: "office", database: database) }
+    }
+
     struct Dispatch: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The office dispatches an order by hand (the manual-dispatch queue).")
         @OptionGroup var database: DatabaseOption
@@ -98,10 +141,14 @@ struct OrderCommand: ParsableCommand {
             let outcome = try connection.withTransaction { tx in
                 try OrderActions.perform(action, number: number, actor: actor, at: Date(), profiles: profiles, calendar: calendar, on: tx)
             }
-            print("\(number): \(outcome.transition.order.stateName)")
+            print("\(number): \((outcome.transition?.order ?? outcome.before.order).stateName)")
         } catch let error as OfficeAndUnitCommandError {
             throw UsageError(error.description)
         } catch let error as ReturnIncomplete {
+            throw UsageError(error.description)
+        } catch let error as ExtensionIncomplete {
+            throw UsageError(error.description)
+        } catch let error as ExtensionAmountNotSetByOffice {
             throw UsageError(error.description)
         }
     }

@@ -14,7 +14,8 @@ import Testing
             let listed = (try api.curl("GET", "/v1/orders", token: housing).json["orders"] as? [[String: Any]])?.first
             #expect(listed?["number"] as? String == number)
             #expect(listed?["role"] as? String == "co")
-            #expect((listed?["expectedNext"] as? [Any])?.isEmpty == true)
+            // A co-unit's part is its contribution to the lead (会办), nothing of the lead's.
+            #expect((listed?["expectedNext"] as? [[String: Any]])?.compactMap { $0["action"] as? String } == ["contribute"])
             for (path, body) in [("sign", "{}"), ("return", completeReturn())] {
                 let answer = try api.curl("POST", "/v1/orders/\(number)/\(path)", token: housing, body: body)
                 #expect(answer.status == 403, "\(path): \(answer)")
@@ -77,6 +78,22 @@ import Testing
             let again = try api.curl("POST", "/v1/orders/\(number)/return/approve", token: office)
             #expect(again.status == 409)
             #expect(again.json["state"] as? String == "dispatched")
+
+            // Extensions too: what qidong 附件2 一(四) requires, the profile's limit, the office's decision.
+            let other = try api.dispatchedOrder(profile: "qidong", lead: "WATER")
+            let bareExtension = try api.hotlinectl(["order", "extend", other, "--unit", "WATER", "--days", "2", "--reason", "情况复杂"])
+            #expect(bareExtension.status == 2)
+            #expect(bareExtension.stderr.contains("basis, citizenInformed"), "\(bareExtension.stderr)")
+            let details = ["--reason", "情况复杂", "--basis", "《条例》", "--informed", "已电话告知"]
+            let tooLong = try api.hotlinectl(["order", "extend", other, "--unit", "WATER", "--days", "6"] + details)
+            #expect(tooLong.status == 2)
+            #expect(tooLong.stderr.contains("at most 5 working days"), "\(tooLong.stderr)")
+            #expect(try api.hotlinectl(["order", "extend", other, "--unit", "WATER", "--days", "2"] + details).status == 0)
+            #expect(try api.hotlinectl(["order", "approve-extension", other, "--days", "1"]).stderr.contains("the office approves or rejects it"))
+            #expect(try api.hotlinectl(["order", "approve-extension", other]).status == 0)
+            let extended = try api.curl("GET", "/v1/orders/\(other)", token: office)
+            #expect(extended.json["state"] as? String == "extensionApproved")
+            #expect((extended.json["extensionRequests"] as? [[String: Any]])?.first?["citizenInformed"] as? String == "已电话告知")
         }
     }
 

@@ -144,12 +144,27 @@ final class APIServer: @unchecked Sendable {
 
     /// Makes an accepted order of `profile` and dispatches it to `lead` at `dispatchedAt`
     /// (in-process, through the application layer, as routing does); returns its number.
-    func dispatchedOrder(profile: String, category: Category = .help, lead: String, coUnits: [String] = [],
+    func dispatchedOrder(profile: String, category: Category = .help, urgency: Urgency? = nil, caseClass: CaseClass? = nil,
+                         lead: String, coUnits: [String] = [],
                          confidential: Bool = false, dispatchedAt: Date = Date(),
                          citizenName: String = "王小明", citizenPhone: String = "13912345678") throws -> String {
+        let numbered = try acceptedOrder(profile: profile, category: category, urgency: urgency, caseClass: caseClass,
+                                         confidential: confidential, receivedAt: dispatchedAt.addingTimeInterval(-600),
+                                         citizenName: citizenName, citizenPhone: citizenPhone)
+        _ = try database.withTransaction { tx in
+            try OrderActions.perform(.dispatch(lead: lead, coUnits: coUnits), number: numbered, actor: "routing", at: dispatchedAt,
+                                     profiles: profiles, calendar: calendar, on: tx)
+        }
+        return numbered
+    }
+
+    /// Makes an accepted order of `profile` that waits for dispatch; returns its number.
+    func acceptedOrder(profile: String, category: Category = .help, urgency: Urgency? = nil, caseClass: CaseClass? = nil,
+                       confidential: Bool = false, receivedAt: Date = Date().addingTimeInterval(-600),
+                       citizenName: String = "王小明", citizenPhone: String = "13912345678") throws -> String {
         let id = UUID()
-        let order = WorkOrder(id: id.uuidString, kind: OrderKind(category: category), channel: .phone, confidential: confidential,
-                              receivedAt: dispatchedAt.addingTimeInterval(-600))
+        let order = WorkOrder(id: id.uuidString, kind: OrderKind(category: category, urgency: urgency, caseClass: caseClass), channel: .phone,
+                              confidential: confidential, receivedAt: receivedAt)
         let accepted = try Lifecycle.apply(.accept, to: order, now: order.receivedAt, profile: profiles[profile]!, calendar: calendar).get()
         let numbered = try database.withTransaction { tx in
             try WorkOrders.reserveNumbers(receivedAt: [order.receivedAt], on: tx)[0]
@@ -162,10 +177,6 @@ final class APIServer: @unchecked Sendable {
                                   at: order.receivedAt, on: tx)
         }
         #expect(created == [id])
-        _ = try database.withTransaction { tx in
-            try OrderActions.perform(.dispatch(lead: lead, coUnits: coUnits), number: numbered, actor: "routing", at: dispatchedAt,
-                                     profiles: profiles, calendar: calendar, on: tx)
-        }
         return numbered
     }
 

@@ -59,14 +59,22 @@ import Testing
         #expect(ExpectedNext.steps(order, caller: unit, now: now + 10_000).map(\.action) == ["sign", "reply"])
         order.state = "returnRequested"
         #expect(ExpectedNext.steps(order, caller: unit, now: now).map(\.by) == ["office", "office"])
+        // A co-unit has nothing to do while a return is asked; otherwise it contributes to the lead until it replies.
         order.role = "co"
         #expect(ExpectedNext.steps(order, caller: unit, now: now).isEmpty)
+        order.state = "signed"
+        #expect(ExpectedNext.steps(order, caller: unit, now: now).map(\.action) == ["contribute"])
+        order.state = "replied"
+        #expect(ExpectedNext.steps(order, caller: unit, now: now).isEmpty)
+        order.role = "sub"
+        order.state = "signed"
+        #expect(ExpectedNext.steps(order, caller: unit, now: now).map(\.by) == ["sub"])
     }
 
     @Test func theOpenAPIDocumentIsBundledAndNamesEveryRoute() throws {
         let document = try #require(try JSONSerialization.jsonObject(with: OpenAPIDocument.data) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: Any])
-        #expect(paths.count == 8)
+        #expect(paths.count == 16)
     }
 }

@@ -312,7 +312,9 @@ import Testing
             #expect(document.status == 200)
             #expect(document.json["openapi"] as? String == "3.1.0")
             let paths = (document.json["paths"] as? [String: Any])?.keys.sorted() ?? []
-            #expect(paths == ["/openapi.json", "/v1/orders", "/v1/orders/{number}", "/v1/orders/{number}/dispatch",
+            #expect(paths == ["/openapi.json", "/v1/orders", "/v1/orders/{number}", "/v1/orders/{number}/contribution", "/v1/orders/{number}/dispatch",
+                              "/v1/orders/{number}/extension", "/v1/orders/{number}/extension/approve",
+                              "/v1/orders/{number}/extension/reject", "/v1/orders/{number}/feedback", "/v1/orders/{number}/hand-down", "/v1/orders/{number}/reply", "/v1/orders/{number}/reply/review",
                               "/v1/orders/{number}/return", "/v1/orders/{number}/return/approve", "/v1/orders/{number}/return/reject",
                               "/v1/orders/{number}/sign"])
             let water = try api.issue(unit: "WATER", name: "张三")

@@ -71,7 +71,7 @@ import Testing
                                          profiles: setup.profiles, calendar: setup.calendar, on: tx)
             }
             #expect(outcome.version == 3)
-            #expect(outcome.transition.order.stateName == "signed")
+            #expect(outcome.transition?.order.stateName == "signed")
         }
     }
 

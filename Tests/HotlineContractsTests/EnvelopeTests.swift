@@ -27,6 +27,17 @@ struct Ping: MessageContract, Equatable {
         #expect(text.contains("\"occurredAt\":\"2025-11-21T04:40:00.500Z\""))
     }
 
+    @Test func workOrderRepliedCarriesTheReplyForTheSMSWorker() throws {
+        let replied = WorkOrderReplied(number: "12345-20261130-0000001", unitCode: "WATER", unitName: "石桥县水务局",
+                                       replyText: "您反映的停水问题已于11月30日修复。", contactedCitizen: true, confidential: false,
+                                       profile: "qidong", repliedAt: at)
+        let body = Contracts.encode(Contracts.envelope(replied, occurredAt: at, workOrderId: UUID()))
+        let received = try Contracts.decode(WorkOrderReplied.self, from: body)
+        #expect(received.type == "workorder.replied")
+        #expect(received.version == 1)
+        #expect(received.data == replied)
+    }
+
     @Test func anUnknownVersionIsRejectedClearly() throws {
         var sent = Contracts.envelope(Ping(text: "x", count: 1), occurredAt: at)
         sent.version = 3

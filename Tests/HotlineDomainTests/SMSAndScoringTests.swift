@@ -18,6 +18,25 @@ import Testing
         #expect(!SMSText.clean("【伪造】结果", template: template).contains("【"))
     }
 
+    @Test func qidong_3_aReplysWordingIsCheckedBeforeItIsSent() {
+        // What `clean` would leave as it is passes; each kind of fault is named once, never the text.
+        #expect(SMSText.wordingProblems("您反映的路灯问题已于5月6日修复,联系电话0734 1234567。", template: template).isEmpty)
+        #expect(SMSText.wordingProblems("Room 302 fixed", template: template).isEmpty)
+        let problems = SMSText.wordingProblems(" 您反映的 路灯问题★已修复##  ", template: template)
+        #expect(problems.count == 2)
+        #expect(problems.contains { $0.contains("special symbols") })
+        #expect(problems.contains { $0.contains("stray spaces") })
+        #expect(!problems.joined().contains("路灯"))
+        for stray in ["修复 ", " 修复", "已\u{3000}修复", "已修复\n谢谢", "Room  302", "已 修复"] {
+            #expect(SMSText.wordingProblems(stray, template: template).count == 1, "\(stray.debugDescription)")
+        }
+        #expect(SMSText.wordingProblems("已修复😊", template: template) == ["contains emoji"])
+        // Whatever passes the check is what the SMS sends.
+        for text in ["您反映的路灯问题已修复", "Room 302 fixed", "已于5月6日修复。"] {
+            #expect(SMSText.clean(text, template: template) == text)
+        }
+    }
+
     @Test func sms_segmentsCountInUCS2() {
         #expect(SMSText.segmentCount("") == 0)
         #expect(SMSText.segmentCount(String(repeating: "好", count: 70)) == 1)

@@ -61,18 +61,20 @@ import Testing
         }
     }
 
-    @Test func waterOutageInChengguanGoesToItsWaterStation() {
+    /// POLICIES.md §11 (pingdingshan 一(四)): level 3 receives the order from level 2, which stays
+    /// the lead; routing names the level-3 unit for the level-2 unit to hand it down to.
+    @Test func waterOutageInChengguanGoesToTheWaterBureauWhichMayHandItToItsWaterStation() {
         let decision = route("停水", "解放路社区从昨天晚上开始停水，到现在还没有来水", region: "439999001002")
         guard case let .dispatch(lead, coUnits, basis) = decision else { Issue.record("\(decision)"); return }
-        #expect(lead == "WATER-CG")
+        #expect(lead == "WATER")
         #expect(coUnits.isEmpty)
-        #expect(basis.contains("dept-water") && basis.contains("sub-dispatch") && basis.contains("sub-water-439999001"))
+        #expect(basis.contains("dept-water") && basis.contains("sub-water-439999001") && basis.contains("suggests WATER-CG, for WATER to hand down"))
     }
 
     @Test func waterOutageInAnEstateBringsHousingAlong() {
         let decision = route("小区停水", "东湖社区锦绣花园小区三天两次停水，物业说不清楚", region: "439999002001")
-        #expect(decision == .dispatch(lead: "WATER-CG", coUnits: ["HOUSING"],
-                                      basis: "rule water-estate-outage (小区+停水) → WATER · 按规则派单; sub-dispatch rule sub-water-439999002 → WATER-CG · 三级网络转派"))
+        #expect(decision == .dispatch(lead: "WATER", coUnits: ["HOUSING"],
+                                      basis: "rule water-estate-outage (小区+停水) → WATER · 按规则派单; level 3: rule sub-water-439999002 suggests WATER-CG, for WATER to hand down · 三级网络由二级单位转办"))
     }
 
     @Test func unpaidWagesGoToHRSS() {
@@ -110,12 +112,12 @@ import Testing
 
     @Test func urgencyLimitedRule() {
         let general = route("停电", "龙口村整个村停电了", region: "439999103001")
-        #expect(lead(general) == "POWER-LK")
+        #expect(lead(general) == "POWER")
         let major = route("大面积停电", "龙口镇大面积停电", urgency: .majorOutage, region: "439999103")
         guard case let .dispatch(lead, coUnits, basis) = major else { Issue.record("\(major)"); return }
-        #expect(lead == "POWER-LK")
+        #expect(lead == "POWER")
         #expect(coUnits == ["EMERGENCY"])
-        #expect(basis.contains("power-major-outage"))
+        #expect(basis.contains("power-major-outage") && basis.contains("suggests POWER-LK"))
     }
 
     @Test func nothingRecognisableIsManual() {
