@@ -365,3 +365,31 @@ public enum ScoringBatch {
         return outcome
     }
 }
+
+extension Scores {
+    /// The core aggregation of `figures` as one plain SQL text with its instants written as
+    /// literals: the reference `hotlinectl bench scoring` runs through psql beside the batch. Only
+    /// instants are spliced in (formatted here), never anything a person typed.
+    public static func baselineSQL(period: ScoringPeriod, asOf: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let s = "'\(formatter.string(from: period.start))'::timestamptz", e = "'\(formatter.string(from: period.end))'::timestamptz"
+        let t = "'\(formatter.string(from: asOf))'::timestamptz"
+        return """
+            SELECT u.code, count(*) AS dispatched,
+                   count(*) FILTER (WHERE a.signed_at <= \(t) AND (a.sign_by IS NULL OR a.signed_at <= a.sign_by)) AS received_in_time,
+                   count(*) FILTER (WHERE o.category IN ('complaint', 'report')) AS complaints,
+                   count(*) FILTER (WHERE a.replied_at <= \(t) AND (a.reply_by IS NULL OR a.replied_at <= a.reply_by)) AS closed_on_time,
+                   count(*) FILTER (WHERE a.replied_at <= \(t) AND a.replied_at > a.reply_by) AS closed_late,
+                   count(*) FILTER (WHERE (a.replied_at IS NULL OR a.replied_at > \(t)) AND a.reply_by < \(t)) AS open_overdue,
+                   count(r.rating) AS revisited, count(*) FILTER (WHERE r.rating = 'satisfied') AS satisfied,
+                   count(*) FILTER (WHERE r.problem_solved) AS solved
+            FROM assignments a JOIN work_orders o ON o.id = a.work_order_id JOIN units u ON u.id = a.unit_id
+            LEFT JOIN (SELECT DISTINCT ON (work_order_id) work_order_id, rating, problem_solved FROM ratings
+                       WHERE rated_at >= \(s) AND rated_at <= \(t) AND rating <> 'unknown'
+                       ORDER BY work_order_id, rated_at DESC, id DESC) r ON r.work_order_id = a.work_order_id
+            WHERE a.role = 'lead' AND a.state <> 'returnApproved' AND a.dispatched_at >= \(s) AND a.dispatched_at < \(e) AND a.dispatched_at <= \(t)
+            GROUP BY u.code
+            """
+    }
+}

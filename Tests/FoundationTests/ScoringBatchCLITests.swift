@@ -52,6 +52,10 @@ import Testing
             let scores = try c.query("SELECT u.code, s.score::float8 AS s, s.rank FROM unit_scores s JOIN units u ON u.id = s.unit_id ORDER BY s.rank")
                 .map { "\(try $0.decode("code", as: String.self)) \(try $0.decode("s", as: Double.self)) \(try $0.decode("rank", as: Int.self))" }
             #expect(scores == ["WATER 100.0 1", "ROADS 50.0 2"])
+            // hotlinectl status names the period scored and when.
+            let status = try Shell.run(try Shell.product("hotlinectl"), ["status", "--database-url", url])
+            #expect(status.stdout.contains("scoring: 2026-11 under qidong v1, computed "), "\(status.stdout)")
+            #expect(status.stdout.contains("(2 units, 4 orders; not published)"), "\(status.stdout)")
         }
     }
 
