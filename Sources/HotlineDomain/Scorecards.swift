@@ -80,6 +80,10 @@ public struct UnitPeriodFigures: Hashable, Sendable {
     public var returnsRejected: Int
     /// Supervised orders (督办).
     public var supervised: Int
+    /// baotou's month-end zero clearing (每月清零): orders whose reply-by falls in the period, and
+    /// of them those replied or excluded by the period's end.
+    public var dueInPeriod = 0
+    public var clearedByPeriodEnd = 0
 
     public init(unit: String, unitName: String) {
         self.unit = unit
@@ -243,6 +247,8 @@ public enum Scorecards {
     static func threeRates(_ figures: UnitPeriodFigures, _ scheme: ThreeRatesScheme) -> Scorecard {
         let (result, main) = threeRatesFigures(figures.notExtended, scheme)
         var out = main
+        out.append(ScoreFigure(name: "monthEndCleared", numerator: figures.clearedByPeriodEnd, denominator: figures.dueInPeriod,
+                               rule: "baotou 四(二)2 「坚持每月清零。一般工单限时办结清零」: orders due in the month replied or excluded by its end (extended ones count when their extended limit falls in the month)"))
         out.append(ScoreFigure(name: "excluded", numerator: figures.excluded,
                                rule: "baotou 四(二)2 「剔除类工单申请剔除清零(…市领导小组办公室审核通过不计入考核)」: not assessed"))
         var extended: [ScoreFigure] = []

@@ -139,6 +139,21 @@ public enum Scores {
             figures.supervised += try row.decode("supervised", as: Int.self)
             byUnit[code] = figures
         }
+        // baotou's month-end zero clearing: every order due in the period, whenever dispatched.
+        for row in try connection.query("""
+            SELECT u.code, count(*) AS due,
+                   count(*) FILTER (WHERE (a.replied_at IS NOT NULL AND a.replied_at < \(period.end) AND a.replied_at <= \(asOf))
+                                       OR x.work_order_id IS NOT NULL) AS cleared
+            FROM assignments a JOIN units u ON u.id = a.unit_id
+            LEFT JOIN order_exclusions x ON x.work_order_id = a.work_order_id AND x.approved_at < \(period.end) AND x.approved_at <= \(asOf)
+            WHERE a.role = 'lead' AND a.state <> 'returnApproved' AND a.reply_by >= \(period.start) AND a.reply_by < \(period.end)
+            GROUP BY u.code
+            """) {
+            let code = try row.decode("code", as: String.self)
+            guard byUnit[code] != nil else { continue }
+            byUnit[code]!.dueInPeriod = try row.decode("due")
+            byUnit[code]!.clearedByPeriodEnd = try row.decode("cleared")
+        }
         return order.map { byUnit[$0]! }
     }
 

@@ -162,6 +162,9 @@ import Testing
             }
             let o1 = try order(a, 1), o2 = try order(a, 2), o3 = try order(a, 3, signedLate: true), o4 = try order(a, 4)
             let o5 = try order(a, 5, signedLate: true), o6 = try order(a, 6, extended: true)
+            // Dispatched in October, due on 3 November, never replied: not cleared at November's end
+            // (and not in November's rates, which count the orders dispatched in November).
+            try h.order(a, dispatched: day(10, 28), signed: day(10, 28, 11), replyBy: nov(3))
             try h.rate(o1, "satisfied", at: nov(20), solved: true, contacted: true)
             try h.rate(o2, "basically_satisfied", at: nov(20), solved: false, contacted: true)
             try h.rate(o3, "dissatisfied", at: nov(20), solved: false, contacted: false)
@@ -187,6 +190,9 @@ import Testing
             #expect(alpha.score == 66.25)
             #expect(alpha.flagged)
             #expect(try figure(alpha, "excluded").numerator == 1)
+            // Month-end zero clearing: due in November o1-o6 and October's order; cleared o1-o6 (o5 replied and excluded).
+            #expect(try figure(alpha, "monthEndCleared").numerator == 6)
+            #expect(try figure(alpha, "monthEndCleared").denominator == 7)
             // The extended order on its own: 100.
             #expect(alpha.extendedFigures.first { $0.name == "total" }?.points == 100.00)
             #expect(alpha.extendedFigures.first { $0.name == "satisfaction" }?.denominator == 1)
