@@ -368,6 +368,9 @@ public enum ScoringBatch {
                            on connection: PostgresConnection) throws -> Outcome {
         let (cards, orders): ([Scorecard], Int) = try connection.withTransaction { tx in
             try tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            // The period's bounds decide the plan (an index range or a scan): never a generic plan
+            // cached for other bounds (measured: 5.9 s instead of 0.9 s on the sixth run).
+            try tx.execute("SET LOCAL plan_cache_mode = force_custom_plan")
             var figures = try Scores.figures(period: period, asOf: asOf, on: tx)
             try Scores.addRecords(period: period, to: &figures, on: tx)
             return (Scorecards.score(figures, scheme: profile.scoring), figures.reduce(0) { $0 + $1.all.dispatched })

@@ -56,10 +56,24 @@ struct BenchScoring: ParsableCommand {
             print("history: \(summary.orders) orders, \(summary.events) events over \(months) months (\(String(format: "%.1f", Date().timeIntervalSince(started))) s to write)")
         }
         let inMonth = try connection.query("""
-            SELECT count(*) AS n FROM assignments WHERE role = 'lead' AND dispatched_at >= \(month.start) AND dispatched_at < \(month.end)
+            SELECT count(*) AS n FROM assignments WHERE role = 'lead' AND state <> 'returnApproved'
+              AND dispatched_at >= \(month.start) AND dispatched_at < \(month.end)
             """).first!.decode("n", as: Int.self)
         let asOf = month.end.addingTimeInterval(10 * 86_400) < Date() ? month.end.addingTimeInterval(10 * 86_400) : Date()
 
+        // The batch executable on its own, first of this process's children, so its peak memory
+        // is what getrusage(RUSAGE_CHILDREN) reports (this process's heap still holds the simulation's).
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("hotline-scoring").path
+        var batchSeconds: Double?, batchPeak: Int?
+        if FileManager.default.isExecutableFile(atPath: executable) {
+            let t = Date()
+            let result = try Subprocess.run(executable, ["--period", month.description, "--profile", scoring.id, "--database-url", url])
+            guard result.status == 0 else { throw UsageError("hotline-scoring failed: \(result.stderr.prefix(300))") }
+            batchSeconds = Date().timeIntervalSince(t)
+            var children = rusage()
+            getrusage(RUSAGE_CHILDREN.rawValue, &children)
+            batchPeak = children.ru_maxrss / 1024
+        }
         var ours: [Double] = [], reference: [Double] = [], dry: [Double] = []
         for _ in 0..<rounds {
             var t = Date()
@@ -75,7 +89,7 @@ struct BenchScoring: ParsableCommand {
         }
         var first = month
         for _ in 1..<months { first = first.previous }
-        var t = Date()
+        let t = Date()
         var period = first, scored = 0
         while period <= month {
             _ = try ScoringBatch.run(period: period, profile: replay, asOf: asOf, now: Date(), dryRun: true, on: connection)
@@ -83,14 +97,16 @@ struct BenchScoring: ParsableCommand {
             scored += 1
         }
         let replaySeconds = Date().timeIntervalSince(t)
-        t = Date()
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         func s(_ v: Double) -> String { String(format: "%.3f s", v) }
-        print("month \(month): \(inMonth) orders dispatched")
+        print("month \(month): \(inMonth) orders dispatched (lead assignments not returned)")
         print("score and write one month (\(scoring.id)): \(s(median(ours)))  (psql, the core aggregation as one plain query: \(s(median(reference))); ratio \(String(format: "%.2f", median(ours) / max(median(reference), 0.000_001))))")
         print("score one month, dry run (\(scoring.id)): \(s(median(dry)))")
         print("re-score \(scored) months under \(replay.id), dry run: \(s(replaySeconds))")
-        print("peak resident memory of hotlinectl: \(usage.ru_maxrss / 1024) MiB")
+        if let batchSeconds, let batchPeak {
+            print("hotline-scoring --period \(month) (its own process, migrations checked, scored and written): \(s(batchSeconds)), peak resident memory \(batchPeak) MiB")
+        }
+        print("peak resident memory of hotlinectl (simulation included): \(usage.ru_maxrss / 1024) MiB")
     }
 }
