@@ -274,6 +274,25 @@ import Testing
         }
     }
 
+    @Test func pingdingshanWithoutASchemeGetsTheBulletinsFiguresAndNoScore() throws {
+        try withHistory { h in
+            let unit = try h.unit("CITY", "市城管局")
+            // Two orders: one replied on time and satisfied, one open past its reply-by and supervised.
+            let good = try h.order(unit, dispatched: nov(2), signed: nov(2, 11), replyBy: nov(7), replied: nov(4))
+            try h.rate(good, "satisfied", at: nov(5))
+            try h.order(unit, dispatched: nov(3), signed: nov(3, 11), replyBy: nov(8), supervised: true)
+            let outcome = try ScoringBatch.run(period: period, profile: try PolicyProfile.bundled("pingdingshan"), asOf: asOf, now: asOf,
+                                               dryRun: false, on: h.c)
+            let city = try card(outcome.cards, "CITY")
+            #expect(city.score == nil && city.rank == nil)
+            #expect(try figure(city, "onTimeCompletion").numerator == 1 && figure(city, "onTimeCompletion").denominator == 2)
+            #expect(try figure(city, "satisfaction").numerator == 1 && figure(city, "satisfaction").denominator == 1)
+            #expect(try figure(city, "overdue").numerator == 1)
+            #expect(try figure(city, "supervised").numerator == 1)
+            #expect(try h.count("SELECT count(*) FROM unit_scores WHERE score IS NULL") == 1)
+        }
+    }
+
     @Test func anItemTheProfileDoesNotNameIsRefused() throws {
         try withHistory { h in
             try h.unit("ROADS", "交通运输局")
