@@ -176,7 +176,11 @@ let package = Package(
         .executableTarget(name: "hotline-routing", dependencies: ["HotlineRuntime", "HotlineRouting"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-deadline-watch", dependencies: ["HotlineRuntime", "HotlineDeadlines"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-sms-reply", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
-        .executableTarget(name: "hotline-scoring", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-scoring", dependencies: [
+            "HotlineRuntime", "HotlineStore", "HotlineDomain", "PostgresClient",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-api", dependencies: ["HotlineRuntime", "HotlineAPI"], swiftSettings: swiftSettings),
         // A worker for the runtime's fault tests (not part of the fleet)
         .executableTarget(name: "hotline-probe", dependencies: [

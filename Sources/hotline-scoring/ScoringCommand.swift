@@ -1,15 +1,153 @@
 import ArgumentParser
+import Foundation
+import HotlineDomain
 import HotlineRuntime
+import HotlineStore
+import Logging
+import PostgresClient
+import Prometheus
 
 @main
-struct Scoring: WorkerCommand {
+struct ScoringWorker: WorkerCommand {
     static let kind = WorkerKind.scoring
     static let configuration = workerConfiguration(
         abstract: "Scores every unit for a period by its profile's scheme.",
         discussion: """
-        Computes each unit's rates straight from the system of record (zezhou's 100 points, baotou's three rates, qidong's satisfaction ranking), writes scores and rankings, and produces the monthly report.
+        With --period YYYY-MM: scores that month (China time) from the system of record, writes the results (a rerun replaces an unpublished run; a published run is kept and the rerun becomes a new version) and exits: status 0 when it succeeded, 1 when it did not (the shape cron or a Kubernetes CronJob runs). Only PostgreSQL is needed.
+
+        Without --period it stays up: each night at --nightly-at (China time) it scores the previous month and the current month so far, and serves /metrics (hotline_scoring_runs_total{outcome}, hotline_scoring_last_success_timestamp_seconds).
         """
     )
 
     @OptionGroup var options: WorkerOptions
+
+    @Option(help: "Score this month (YYYY-MM) and exit.")
+    var period: String?
+
+    @Option(name: .customLong("nightly-at"), help: ArgumentHelp("When the nightly run starts, HH:MM China time.", discussion: "Default: $HOTLINE_SCORING_AT or 02:00."))
+    var nightlyAt: String?
+
+    func validate() throws {
+        if let period, ScoringPeriod(period) == nil { throw ValidationError("period: \(period) is not YYYY-MM") }
+        if NightlyScoring.minuteOfDay(nightlyAtText) == nil { throw ValidationError("nightly-at: \(nightlyAtText) is not HH:MM") }
+    }
+
+    var nightlyAtText: String {
+        nightlyAt ?? ProcessInfo.processInfo.environment["HOTLINE_SCORING_AT"].flatMap { $0.isEmpty ? nil : $0 } ?? "02:00"
+    }
+
+    func run() async throws {
+        JSONLogHandler.bootstrap()
+        let logger = Logger(label: "hotline-scoring")
+        if let period, let month = ScoringPeriod(period) {
+            // One period and exit: only PostgreSQL is needed, so the AMQP URL may be absent.
+            let environment = ProcessInfo.processInfo.environment
+            guard let url = options.databaseURL ?? environment["HOTLINE_DATABASE_URL"], !url.isEmpty else {
+                throw ValidationError("database URL: missing (--database-url or HOTLINE_DATABASE_URL)")
+            }
+            do {
+                let profile = try PolicyProfile.bundled(options.profile ?? environment["HOTLINE_PROFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? "qidong")
+                let connection = try PostgresConnection(url: url, applicationName: "hotline-scoring")
+                defer { connection.close() }
+                try Migrator.bundled().migrate(connection)
+                let now = Date()
+                let outcome = try ScoringBatch.run(period: month, profile: profile, asOf: now,
+                                                   now: now, dryRun: false, on: connection)
+                logger.info("period scored", metadata: ["hotline.period": "\(month)", "hotline.profile": "\(profile.id)",
+                                                        "hotline.units": "\(outcome.cards.count)", "hotline.orders": "\(outcome.orders)",
+                                                        "hotline.version": "\(outcome.version ?? 0)"])
+                print("scored \(month) under \(profile.id): \(outcome.cards.count) units, \(outcome.orders) orders, version \(outcome.version ?? 0)")
+            } catch {
+                FileHandle.standardError.write(Data("hotline-scoring: \(SafeErrors.describe(error))\n".utf8))
+                throw ExitCode(1)
+            }
+            return
+        }
+        let configuration = try options.resolve(environment: ProcessInfo.processInfo.environment)
+        try await Self.worker(configuration, nightlyAt: NightlyScoring.minuteOfDay(nightlyAtText)!).run()
+    }
+
+    static func worker(_ configuration: WorkerConfiguration) throws -> WorkerApplication {
+        try worker(configuration, nightlyAt: 2 * 60)
+    }
+
+    static func worker(_ configuration: WorkerConfiguration, nightlyAt: Int) throws -> WorkerApplication {
+        let profile = try WorkerRules.profile(configuration)
+        var worker = WorkerApplication(kind: kind.rawValue, configuration: configuration)
+        let nightly = NightlyScoring(databaseURL: configuration.databaseURL, profile: profile, minuteOfDay: nightlyAt,
+                                     registry: worker.metrics.registry)
+        worker.addLoop(nightly)
+        worker.addReadiness("nightly-scoring") { nightly.connected }
+        return worker
+    }
 }
+
+/// The nightly batch: a loop on its own thread that, once a day after `minuteOfDay` (China time),
+/// scores the previous month and the current month so far. Started after that time of day, it
+/// runs at once (it catches up the night it missed).
+final class NightlyScoring: ThreadLoop, @unchecked Sendable {
+    // @unchecked Sendable: the mutable state is guarded by `lock`; the connection lives on the loop's thread.
+    let name = "nightly-scoring"
+    let logger = Logger(label: "hotline-scoring.nightly")
+    let databaseURL: String
+    let profile: PolicyProfile
+    let minuteOfDay: Int
+    let succeeded: Counter
+    let failed: Counter
+    let lastSuccess: Gauge
+    private let lock = NSLock()
+    private var isConnected = false
+
+    init(databaseURL: String, profile: PolicyProfile, minuteOfDay: Int, registry: PrometheusCollectorRegistry) {
+        self.databaseURL = databaseURL
+        self.profile = profile
+        self.minuteOfDay = minuteOfDay
+        let help = "Periods scored by the batch, by outcome."
+        succeeded = registry.makeCounter(name: "hotline_scoring_runs_total", labels: [("outcome", "succeeded")], help: help)
+        failed = registry.makeCounter(name: "hotline_scoring_runs_total", labels: [("outcome", "failed")], help: help)
+        lastSuccess = registry.makeGauge(name: "hotline_scoring_last_success_timestamp_seconds", labels: [],
+                                         help: "When a period was last scored successfully (Unix time).")
+    }
+
+    var connected: Bool { lock.withLock { isConnected } }
+
+    /// `HH:MM` as minutes after midnight.
+    static func minuteOfDay(_ text: String) -> Int? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+        return h * 60 + m
+    }
+
+    func run(until stop: StopFlag) throws {
+        let connection = try PostgresConnection(url: databaseURL, applicationName: name)
+        defer { connection.close() }
+        lock.withLock { isConnected = true }
+        var lastNight: LocalDate? = nil
+        while !stop.isRaised {
+            let now = Date()
+            let today = LocalDate(instant: now)
+            let minute = Int(now.timeIntervalSince(today.startInstant) / 60)
+            if minute >= minuteOfDay && lastNight != today {
+                lastNight = today
+                let current = ScoringPeriod(containing: now)
+                for period in [current.previous, current] {
+                    do {
+                        let outcome = try ScoringBatch.run(period: period, profile: profile, asOf: now, now: now, dryRun: false, on: connection)
+                        succeeded.increment()
+                        lastSuccess.set(Date().timeIntervalSince1970)
+                        logger.info("period scored", metadata: ["hotline.period": "\(period)", "hotline.profile": "\(profile.id)",
+                                                                "hotline.units": "\(outcome.cards.count)", "hotline.version": "\(outcome.version ?? 0)"])
+                    } catch {
+                        failed.increment()
+                        logger.error("scoring failed", metadata: ["hotline.period": "\(period)", "hotline.error": "\(SafeErrors.describe(error))"])
+                        if !connection.isConnected { throw error }
+                    }
+                }
+            }
+            for _ in 0..<20 where !stop.isRaised { Thread.sleep(forTimeInterval: 0.25) }
+        }
+    }
+}
+
+// Unit codes and item names only: safe to print and log.
+extension ScoresError: SafelyDescribed { public static let kind = "scores" }

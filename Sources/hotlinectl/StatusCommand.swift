@@ -90,6 +90,18 @@ struct StatusReport: Encodable {
     var timers: TimerState?
     var queues: [QueueDepth] = []
     var calendar: CalendarState?
+    /// The latest score runs, newest first (nil: not readable).
+    var scoring: [ScoringRunLine]?
+
+    struct ScoringRunLine: Encodable {
+        var period: String
+        var profile: String
+        var version: Int
+        var computedAt: Date
+        var publishedAt: Date?
+        var units: Int
+        var orders: Int
+    }
     /// What could not be read ("database: ...", "broker: ..."); empty when everything was.
     var problems: [String] = []
 
@@ -179,6 +191,12 @@ struct StatusReport: Encodable {
             calendar = Self.calendarState(years: try CalendarStore.years(on: db).map(\.year), today: LocalDate(instant: generatedAt))
         }
         try readTimers(db)
+        if try db.query("SELECT to_regclass('score_runs') IS NOT NULL AS ok").first?.decode("ok", as: Bool.self) ?? false {
+            scoring = try Scores.recentRuns(limit: 3, on: db).map {
+                ScoringRunLine(period: $0.period, profile: $0.profile, version: $0.version, computedAt: $0.computedAt,
+                               publishedAt: $0.publishedAt, units: $0.units, orders: $0.orders)
+            }
+        }
     }
 
     /// How much loaded calendar is left after `today`, and the warning when it is under 60 days.
@@ -267,6 +285,15 @@ struct StatusReport: Encodable {
             if let warning = calendar.warning { line("warning: \(warning)") }
         } else {
             line("calendar: unavailable")
+        }
+        if let scoring {
+            if scoring.isEmpty { line("scoring: no period scored yet") }
+            for run in scoring {
+                line("scoring: \(run.period) under \(run.profile) v\(run.version), computed \(ChinaTime.format(run.computedAt)) "
+                     + "(\(run.units) units, \(run.orders) orders; " + (run.publishedAt.map { "published \(ChinaTime.format($0))" } ?? "not published") + ")")
+            }
+        } else {
+            line("scoring: unavailable")
         }
         for problem in problems { line("problem: \(problem)") }
         return out
