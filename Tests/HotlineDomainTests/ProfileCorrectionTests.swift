@@ -112,35 +112,18 @@ import Testing
         }
     }
 
-    func qidongJSON() throws -> [String: Any] {
-        let url = try #require(HotlineDomain.resources.url(forResource: "qidong", withExtension: "json", subdirectory: "profiles"))
-        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    }
-
-    func loadError(_ edit: (inout [String: Any]) -> Void) throws -> DataFileError? {
-        var json = try qidongJSON()
-        edit(&json)
-        let data = try JSONSerialization.data(withJSONObject: json)
-        do {
-            _ = try PolicyProfile.load(data: data, file: "centre.json")
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     @Test func onlyFirstFeedbackCountsFromSigningAndRemindersNeedABasis() throws {
-        let sign = try #require(try loadError { json in
+        let sign = try #require(try profileLoadError { json in
             json["sign"] = [["match": [:], "limit": ["amount": 24, "unit": "workingHours"], "basis": "x", "from": "signing"]]
         })
         #expect(sign.description == "centre.json: sign[0].from: only firstFeedback rules count from signing")
-        let feedback = try loadError { json in
+        let feedback = try profileLoadError { json in
             json["firstFeedback"] = [["match": [:], "limit": ["amount": 2, "unit": "naturalHours"], "basis": "x", "from": "signing"]]
         }
         #expect(feedback == nil)
-        let reminders = try #require(try loadError { json in json["remindersBasis"] = "" })
+        let reminders = try #require(try profileLoadError { json in json["remindersBasis"] = "" })
         #expect(reminders.keyPath == "remindersBasis")
-        let missing = try #require(try loadError { json in json.removeValue(forKey: "remindersBasis") })
+        let missing = try #require(try profileLoadError { json in json.removeValue(forKey: "remindersBasis") })
         #expect(missing.problem == "required key is missing")
     }
 }

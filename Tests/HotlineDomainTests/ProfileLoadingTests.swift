@@ -8,11 +8,6 @@ import Testing
         #expect(profiles.map(\.id) == ["qidong", "baotou", "zezhou", "pingdingshan", "henan"])
     }
 
-    func qidongJSON() throws -> [String: Any] {
-        let url = try #require(HotlineDomain.resources.url(forResource: "qidong", withExtension: "json", subdirectory: "profiles"))
-        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
-    }
-
     /// Rules are data: a centre's own copy under another name behaves the same.
     @Test func aProfileLoadsFromAPathAndRulesAreData() throws {
         var json = try qidongJSON()
@@ -27,20 +22,8 @@ import Testing
         #expect(a.replyBy == b.replyBy && a.signBy == b.signBy && a.returnWindowEnd == b.returnWindowEnd)
     }
 
-    func loadError(_ edit: (inout [String: Any]) -> Void) throws -> DataFileError? {
-        var json = try qidongJSON()
-        edit(&json)
-        let data = try JSONSerialization.data(withJSONObject: json)
-        do {
-            _ = try PolicyProfile.load(data: data, file: "centre.json")
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     @Test func invalidProfilesAreRejectedWithFileKeyPathAndProblem() throws {
-        let badUnit = try #require(try loadError { json in
+        let badUnit = try #require(try profileLoadError { json in
             var reply = json["reply"] as! [[String: Any]]
             reply[1]["limit"] = ["amount": 3, "unit": "workdays"]
             json["reply"] = reply
@@ -50,16 +33,16 @@ import Testing
         #expect(badUnit.problem.contains("\"workdays\" is not a unit"))
         #expect(badUnit.description.hasPrefix("centre.json: reply[1].limit.unit: "))
 
-        let negative = try #require(try loadError { json in
+        let negative = try #require(try profileLoadError { json in
             json["sign"] = [["match": [:], "limit": ["amount": -24, "unit": "workingHours"], "basis": "x"]]
         })
         #expect(negative.keyPath == "sign[0].limit.amount")
 
-        let missing = try #require(try loadError { json in json.removeValue(forKey: "sms") })
+        let missing = try #require(try profileLoadError { json in json.removeValue(forKey: "sms") })
         #expect(missing.keyPath == "sms")
         #expect(missing.problem == "required key is missing")
 
-        let typo = try #require(try loadError { json in
+        let typo = try #require(try profileLoadError { json in
             var reply = json["reply"] as! [[String: Any]]
             reply[0]["match"] = ["urgncy": "emergency"]
             json["reply"] = reply
@@ -67,16 +50,16 @@ import Testing
         #expect(typo.keyPath == "reply[0].match.urgncy")
         #expect(typo.problem.contains("unknown key"))
 
-        let uncovered = try #require(try loadError { json in
+        let uncovered = try #require(try profileLoadError { json in
             json["reply"] = (json["reply"] as! [[String: Any]]).filter { ($0["match"] as? [String: Any])?["categories"] as? [String] != ["consult"] }
         })
         #expect(uncovered.keyPath == "reply")
         #expect(uncovered.problem.contains("consult"))
 
-        let reminder = try #require(try loadError { json in json["remindersBeforeReply"] = [["amount": 1, "unit": "workingDays"]] })
+        let reminder = try #require(try profileLoadError { json in json["remindersBeforeReply"] = [["amount": 1, "unit": "workingDays"]] })
         #expect(reminder.keyPath == "remindersBeforeReply[0].unit")
 
-        let scheme = try #require(try loadError { json in json["scoring"] = ["kind": "stars"] })
+        let scheme = try #require(try profileLoadError { json in json["scoring"] = ["kind": "stars"] })
         #expect(scheme.keyPath == "scoring.kind")
 
         #expect(throws: DataFileError.self) { try PolicyProfile.bundled("beijing") }
