@@ -62,30 +62,32 @@ public enum Clusters {
     /// For each probe (in order), at most `limit` candidates, newest first: taken from the
     /// `placeOrders` newest orders of the place in the window (a bounded index scan, whatever the
     /// place's volume), then those of another phone and the same lexicon matter among them.
-    ///
-    /// One statement per probe, with the place and the window as plain parameters, so the plan is
-    /// the bounded backward index scan (`work_orders_place_recent`). The batched form (`unnest` …
-    /// `LATERAL`) was planned without knowing the place and read every order of the place in the
-    /// window, then sorted them: it grew with the place's volume (bench pipeline, 20,000
-    /// submissions: 20–30% fewer orders/s than this form at 10,000 did not show it).
     public static func candidates(_ probes: [ClusterProbe], placeOrders: Int, limit: Int,
                                   on connection: PostgresConnection) throws -> [[ClusterCandidate]] {
-        try probes.map { probe in
-            let sameTopics: SQL = probe.topics.isEmpty ? " o.topics = '{}'" : " o.topics && \(probe.topics)"
-            let rows = try connection.query("""
-                SELECT \(StoredMatter.columns),
-                       (SELECT m.key FROM cluster_members m WHERE m.order_id = o.id LIMIT 1) AS cluster_key
-                FROM (SELECT id, title, content_pii, shingles, citizen_phone_pii, topics, received_at FROM work_orders
-                      WHERE locality_code = \(probe.localityCode) AND received_at > \(probe.receivedAfter)
-                      ORDER BY received_at DESC LIMIT \(placeOrders)) o
-                WHERE o.citizen_phone_pii IS DISTINCT FROM \(probe.phonePII) AND
-                """ + sameTopics + """
-                 ORDER BY o.received_at DESC LIMIT \(limit)
-                """)
-            return try rows.map { row in
-                ClusterCandidate(matter: try StoredMatter(row: row), clusterKey: try row.decode("cluster_key"))
-            }
+        guard !probes.isEmpty else { return [] }
+        // Topics travel as one text per probe (lexicon names, no separator inside), split in SQL.
+        let separator = "\u{1F}"
+        let rows = try connection.query("""
+            SELECT q.i, \(StoredMatter.columns),
+                   (SELECT m.key FROM cluster_members m WHERE m.order_id = o.id LIMIT 1) AS cluster_key
+            FROM unnest(\(probes.map(\.localityCode))::text[], \(probes.map(\.phonePII))::text[],
+                        \(probes.map { $0.topics.joined(separator: separator) })::text[],
+                        \(probes.map { epoch($0.receivedAfter) })::text[]) WITH ORDINALITY AS q(place, phone, topics, after, i)
+            CROSS JOIN LATERAL (
+                SELECT c.* FROM (SELECT id, title, content_pii, shingles, citizen_phone_pii, topics, received_at FROM work_orders
+                                 WHERE locality_code = q.place AND received_at > to_timestamp(q.after::float8)
+                                 ORDER BY received_at DESC LIMIT \(placeOrders)) c
+                WHERE c.citizen_phone_pii IS DISTINCT FROM q.phone
+                  AND CASE WHEN q.topics = '' THEN c.topics = '{}' ELSE c.topics && string_to_array(q.topics, \(separator)) END
+                ORDER BY c.received_at DESC LIMIT \(limit)) o
+            ORDER BY q.i, o.received_at DESC
+            """)
+        var found = Array(repeating: [ClusterCandidate](), count: probes.count)
+        for row in rows {
+            found[try row.decode("i", as: Int.self) - 1].append(
+                ClusterCandidate(matter: try StoredMatter(row: row), clusterKey: try row.decode("cluster_key")))
         }
+        return found
     }
 
     /// Records memberships (one statement for all).
