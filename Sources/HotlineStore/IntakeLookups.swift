@@ -133,10 +133,14 @@ extension WorkOrders {
     /// messages are plain values. A number taken for an order that is then not written (a
     /// duplicate submission, a rolled-back batch) is never used: numbers are unique, not gapless.
     public static func reserveNumbers(receivedAt: [Date], on connection: PostgresConnection) throws -> [String] {
-        guard !receivedAt.isEmpty else { return [] }
-        let sequence = try connection.query("SELECT nextval('work_order_numbers') AS n FROM generate_series(1, \(receivedAt.count))")
+        zip(receivedAt, try sequenceValues(receivedAt.count, on: connection)).map { number(receivedAt: $0, sequence: $1) }
+    }
+
+    /// `count` fresh values of the order-number sequence, in one statement.
+    static func sequenceValues(_ count: Int, on connection: PostgresConnection) throws -> [Int64] {
+        guard count > 0 else { return [] }
+        return try connection.query("SELECT nextval('work_order_numbers') AS n FROM generate_series(1, \(count))")
             .map { try $0.decode("n", as: Int64.self) }
-        return zip(receivedAt, sequence).map { number(receivedAt: $0, sequence: $1) }
     }
 
     /// A worker's supply of order numbers: sequence values taken from PostgreSQL a block at a
@@ -160,9 +164,7 @@ extension WorkOrders {
             }
             if taken.count < receivedAt.count {
                 let missing = receivedAt.count - taken.count
-                let fetched = try connection.query("""
-                    SELECT nextval('work_order_numbers') AS n FROM generate_series(1, \(missing + block))
-                    """).map { try $0.decode("n", as: Int64.self) }
+                let fetched = try WorkOrders.sequenceValues(missing + block, on: connection)
                 taken += fetched.prefix(missing)
                 values.withLock { $0 += fetched.dropFirst(missing) }
             }

@@ -58,10 +58,8 @@ struct WorkerCompositionTests {
             // endpoint; the process ends, non-zero, within seconds.
             let second = try ProbeFleet(databaseURL: url, consumer: fleet.consumer)
             defer { second.stopAll() }
-            let started = Date()
             let loser = try second.start(httpPort: port)
             try second.wait("the second probe to exit", timeout: 30) { !loser.isRunning }
-            #expect(Date().timeIntervalSince(started) < 30)
             #expect(loser.terminatingSignal == nil)
             #expect(loser.exitStatus != 0 && loser.exitStatus != nil)
             let log = second.fullLog()
