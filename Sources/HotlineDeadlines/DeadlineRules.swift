@@ -55,8 +55,8 @@ public enum DeadlineRules {
 
     public static let signByPassed = DeadlineRule(
         name: "signByPassed", kind: "signBy",
-        startedBy: "dispatch, when the profile has a sign rule (qidong, henan)",
-        firesAt: "the profile's `sign` limit after dispatch, counting working time only (qidong, henan 24 working hours)",
+        startedBy: "dispatch, when the profile has a sign rule (every profile but pingdingshan)",
+        firesAt: "the profile's `sign` limit after dispatch (qidong, henan, zezhou, baotou 24 working hours; baotou emergencies half an hour, basic living 2 hours)",
         does: "lead unit has not signed: late receipt recorded (event `overdue` signBy, `assignment.overdue` timer signBy); otherwise nothing",
         basis: "POLICIES.md §2 Sign and dispatch, §10; profile `sign`. qidong 附件2 一(一): \"工作日24小时内签收\"; henan: \"承办单位应当在接到工单24小时内签收(非工作日时间可顺延)\". It feeds zezhou's 规定时间内接收 and baotou's 及时接单, whose sign limits are ours (POLICIES.md §11)")
 

@@ -85,12 +85,7 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
     public var firedCount: Int { state.withLock { $0.fired } }
 
     public func run(until stop: StopFlag) throws {
-        let connection = try ReconnectPolicy(giveUpAfter: nil).retry(stop: stop, onFailure: { [logger] _, error, delay in
-            logger.warning("database not reachable; retrying", metadata: [
-                "hotline.error": "\(SafeErrors.describe(error))", "hotline.retry_in": "\(delay)"])
-        }) {
-            try PostgresConnection(url: configuration.databaseURL, applicationName: configuration.name)
-        }
+        let connection = try connectPostgres(url: configuration.databaseURL, name: configuration.name, logger: logger, stop: stop)
         defer {
             state.withLock { $0.ready = false }
             connection.close()
@@ -102,7 +97,7 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
             do {
                 report = try fireDue(on: connection)
                 state.withLock { $0.ready = true }
-            } catch let error where Self.isConnectionFailure(error) {
+            } catch let error where isConnectionFailure(error) {
                 state.withLock { $0.ready = false }
                 logger.warning("database unavailable; claimer waiting", metadata: ["hotline.error": "\(SafeErrors.describe(error))"])
                 Thread.sleep(forTimeInterval: 0.5)
@@ -129,7 +124,7 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
         let report: BatchReport
         do {
             report = try batch(at: now, isolated: false, on: connection)
-        } catch let error where !Self.isConnectionFailure(error) {
+        } catch let error where !isConnectionFailure(error) {
             logger.warning("a timer's firing failed; the batch is applied again one timer at a time",
                            metadata: ["hotline.error": "\(SafeErrors.describe(error))"])
             report = try batch(at: now, isolated: true, on: connection)
@@ -160,7 +155,7 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
                     case .skipped:
                         report.skipped += 1
                     }
-                } catch let error where isolated && !Self.isConnectionFailure(error) {
+                } catch let error where isolated && !isConnectionFailure(error) {
                     report.failed += 1
                     observations.append((timer.kind, "failed", nil))
                     logger.error("timer not fired; it stays open", metadata: [
@@ -257,10 +252,5 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
         let loaded = try PolicyProfile.bundled(id)
         profiles.withLock { $0[id] = loaded }
         return loaded
-    }
-
-    static func isConnectionFailure(_ error: any Error) -> Bool {
-        guard let error = error as? PostgresError else { return false }
-        return error.code == .connectionLost || error.code == .connection
     }
 }

@@ -4,9 +4,10 @@ import Logging
 import PostgresClient
 
 /// Connects to PostgreSQL, retrying under `policy` until it works or `stop` is raised (then the
-/// last error is thrown). A worker that starts before its database waits for it.
-func connectPostgres(url: String, name: String, policy: ReconnectPolicy, logger: Logger,
-                     stop: StopFlag) throws -> PostgresConnection {
+/// last error is thrown). A worker that starts before its database waits for it. Every loop that
+/// owns a connection (lanes, relay, claimer, nightly scoring) connects through this.
+public func connectPostgres(url: String, name: String, policy: ReconnectPolicy = ReconnectPolicy(giveUpAfter: nil),
+                            logger: Logger, stop: StopFlag) throws -> PostgresConnection {
     try policy.retry(stop: stop, onFailure: { _, error, delay in
         logger.warning("database not reachable; retrying", metadata: [
             "hotline.error": "\(SafeErrors.describe(error))", "hotline.retry_in": "\(delay)"])
@@ -15,7 +16,9 @@ func connectPostgres(url: String, name: String, policy: ReconnectPolicy, logger:
     }
 }
 
-func isConnectionFailure(_ error: any Error) -> Bool {
+/// The database connection failed or was lost: not the message's or the timer's fault; hold the
+/// work and try again once it is back.
+public func isConnectionFailure(_ error: any Error) -> Bool {
     guard let error = error as? PostgresError else { return false }
     return error.code == .connectionLost || error.code == .connection
 }

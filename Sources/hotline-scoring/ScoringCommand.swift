@@ -119,7 +119,7 @@ final class NightlyScoring: ThreadLoop, @unchecked Sendable {
     }
 
     func run(until stop: StopFlag) throws {
-        let connection = try PostgresConnection(url: databaseURL, applicationName: name)
+        let connection = try connectPostgres(url: databaseURL, name: name, logger: logger, stop: stop)
         defer { connection.close() }
         lock.withLock { isConnected = true }
         var lastNight: LocalDate? = nil
