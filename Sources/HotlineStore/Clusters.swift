@@ -70,9 +70,9 @@ public enum Clusters {
         let rows = try connection.query("""
             SELECT q.i, \(StoredMatter.columns),
                    (SELECT m.key FROM cluster_members m WHERE m.order_id = o.id LIMIT 1) AS cluster_key
-            FROM unnest(\(probes.map(\.localityCode))::text[], \(probes.map(\.phonePII))::text[],
-                        \(probes.map { $0.topics.joined(separator: separator) })::text[],
-                        \(probes.map { epoch($0.receivedAfter) })::text[]) WITH ORDINALITY AS q(place, phone, topics, after, i)
+            FROM \(KeyRows.text([probes.map(\.localityCode), probes.map(\.phonePII),
+                                  probes.map { $0.topics.joined(separator: separator) }, probes.map { epoch($0.receivedAfter) }],
+                                 as: "q(place, phone, topics, after, i)", ordinality: true))
             CROSS JOIN LATERAL (
                 SELECT c.* FROM (SELECT id, title, content_pii, shingles, citizen_phone_pii, topics, received_at FROM work_orders
                                  WHERE locality_code = q.place AND received_at > to_timestamp(q.after::float8)
@@ -107,7 +107,7 @@ public enum Clusters {
         guard !keys.isEmpty else { return [:] }
         var found: [String: Date] = [:]
         for row in try connection.query("""
-            SELECT key, supervised_at FROM clusters WHERE key = ANY(\(Array(Set(keys)))) AND supervised_at IS NOT NULL
+            SELECT key, supervised_at FROM clusters WHERE key \(KeyRows.equalsAny(Array(Set(keys)))) AND supervised_at IS NOT NULL
             """) {
             found[try row.decode("key")] = try row.decode("supervised_at")
         }
@@ -126,7 +126,7 @@ public enum Clusters {
         case .distinctCitizens: "SELECT DISTINCT phone_pii FROM cluster_members WHERE key = k.key AND phone_pii IS NOT NULL"
         }
         let rows = try connection.query("SELECT k.key, (SELECT count(*) FROM (" + counted + """
-             LIMIT \(upTo)) m)::int8 AS n FROM unnest(\(keys)::text[]) AS k(key)
+             LIMIT \(upTo)) m)::int8 AS n FROM \(KeyRows.text([keys], as: "k(key)"))
             """)
         var sizes: [String: Int] = [:]
         for row in rows { sizes[try row.decode("key")] = try row.decode("n", as: Int.self) }

@@ -80,8 +80,8 @@ public enum Citizens {
             SELECT k.i, (SELECT count(*) FROM work_orders w
                          WHERE w.citizen_phone_pii = k.phone
                            AND w.received_at >= to_timestamp(k.starts::float8) AND w.received_at < to_timestamp(k.ends::float8))::int8 AS n
-            FROM unnest(\(keys.map(\.phonePII))::text[], \(keys.map { epoch($0.day.startInstant) })::text[],
-                        \(keys.map { epoch($0.day.endInstant) })::text[]) WITH ORDINALITY AS k(phone, starts, ends, i)
+            FROM \(KeyRows.text([keys.map(\.phonePII), keys.map { epoch($0.day.startInstant) }, keys.map { epoch($0.day.endInstant) }],
+                                 as: "k(phone, starts, ends, i)", ordinality: true))
             """)
         var calls: [PhoneDay: Int] = [:]
         for row in rows { calls[keys[try row.decode("i", as: Int.self) - 1]] = try row.decode("n", as: Int.self) }
@@ -101,7 +101,7 @@ extension WorkOrders {
         // join that may scan the table while its statistics are stale).
         let rows = try connection.query("""
             SELECT k.channel, k.submission_id, w.id, w.number, w.state
-            FROM unnest(\(keys.map(\.channel))::text[], \(keys.map(\.submissionId))::text[]) AS k(channel, submission_id)
+            FROM \(KeyRows.text([keys.map(\.channel), keys.map(\.submissionId)], as: "k(channel, submission_id)"))
             CROSS JOIN LATERAL (SELECT id, number, state FROM work_orders
                                 WHERE channel = k.channel AND submission_id = k.submission_id LIMIT 1) w
             """)
@@ -190,7 +190,7 @@ extension WorkOrders {
         guard !phones.isEmpty else { return [:] }
         let rows = try connection.query("""
             SELECT p.phone, \(StoredMatter.columns)
-            FROM unnest(\(phones)::text[]) AS p(phone)
+            FROM \(KeyRows.text([phones], as: "p(phone)"))
             CROSS JOIN LATERAL (
                 SELECT id, received_at, citizen_phone_pii, shingles, topics, title, content_pii FROM work_orders
                 WHERE citizen_phone_pii = p.phone AND state NOT IN ('closed', 'notAccepted', 'resolvedAtIntake')
@@ -214,7 +214,7 @@ extension WorkOrders {
             SELECT p.phone, \(StoredMatter.columns),
                    (SELECT a.reply_text_pii FROM assignments a WHERE a.work_order_id = o.id AND a.role = 'lead'
                     ORDER BY a.id DESC LIMIT 1) AS answer
-            FROM unnest(\(phones)::text[]) AS p(phone)
+            FROM \(KeyRows.text([phones], as: "p(phone)"))
             CROSS JOIN LATERAL (
                 SELECT id, received_at, citizen_phone_pii, shingles, topics, title, content_pii FROM work_orders
                 WHERE citizen_phone_pii = p.phone AND state = 'closed' AND exempt_reason = ANY(\(reasons.map(\.rawValue)))

@@ -382,7 +382,7 @@ public enum WorkOrders {
         if !cancel.isEmpty {
             try connection.execute("""
                 UPDATE timers SET cancelled_at = \(now)
-                WHERE work_order_id = \(orderId) AND kind = ANY(\(cancel)) AND coalesce(fired_at, cancelled_at) IS NULL
+                WHERE work_order_id = \(orderId) AND kind \(KeyRows.equalsAny(cancel)) AND coalesce(fired_at, cancelled_at) IS NULL
                 """)
         }
         if !startKinds.isEmpty {

@@ -79,6 +79,29 @@ import Testing
         }
     }
 
+    /// Intake looks up one submission at a time; a one-key lookup must keep its prepared plan
+    /// (`KeyRows`): over `unnest` of an array PostgreSQL re-planned it on every call.
+    @Test func aOneKeyLookupKeepsItsPreparedPlanAndAgreesWithTheBatchedForm() throws {
+        try StoreDatabase.with { db in
+            let a = "13800000001", b = "13800000002"
+            let order = try db.order(phone: a, at: now.addingTimeInterval(-1 * hour))
+            for _ in 0..<8 {
+                let one = try WorkOrders.openOrders(ofPhones: [a], receivedAfter: now.addingTimeInterval(-24 * hour), limit: 5, on: db.connection)
+                #expect(one[a]?.map(\.orderId) == [order])
+            }
+            let both = try WorkOrders.openOrders(ofPhones: [a, b], receivedAfter: now.addingTimeInterval(-24 * hour), limit: 5, on: db.connection)
+            #expect(both[a]?.map(\.orderId) == [order] && both[b] == nil)
+            let plans = try db.connection.query("""
+                SELECT generic_plans, custom_plans FROM pg_prepared_statements
+                WHERE statement LIKE '%FROM (VALUES ($1::text)) AS p(phone)%' AND statement LIKE '%state NOT IN%'
+                  AND statement NOT LIKE '%pg_prepared_statements%'
+                """)
+            #expect(plans.count == 1)
+            // The first five executions are custom plans in any case; the rest reuse the generic one.
+            #expect(try plans.first?.decode("generic_plans", as: Int.self) ?? 0 >= 3)
+        }
+    }
+
     @Test func exemptClosingsAreClosedUnderTheReasonsNewestFirstWithTheLeadsReply() throws {
         try StoreDatabase.with { db in
             let a = "13800000001"
