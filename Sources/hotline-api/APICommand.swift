@@ -26,6 +26,8 @@ struct APICommand: WorkerCommand {
         let workbench = try Workbench.live(databaseURL: configuration.databaseURL, connections: connections, calendars: calendars,
                                            logger: worker.logger, metrics: APIMetrics(registry: worker.metrics.registry, worker: worker.kind))
         worker.addRoutes { router in workbench.addRoutes(to: router) }
+        let open311 = try Open311API(sharing: workbench, profile: configuration.profile)
+        worker.addRoutes { router in open311.addRoutes(to: router) }
         worker.watchCalendar(calendars)
         return worker
     }
