@@ -189,17 +189,10 @@ import Testing
             let first = try Self.post(api, fields, headers: ["Idempotency-Key": "fms-report-42"])
             #expect(first.status == 200, "\(first)")
             let answer = try #require(Self.array(first).first, "\(first)")
-            var number = answer["service_request_id"] as? String
             let token = try api.database.query("SELECT token::text FROM open311_requests").first!.decode(0, as: String.self)
-            if number == nil {
-                // Intake had not answered within the POST's wait: the token turns into the id.
-                #expect(answer["token"] as? String == token)
-                try api.processes.wait("the token resolved", timeout: 60) {
-                    number = Self.array(try api.curl("GET", "/open311/v2/tokens/\(token).json")).first?["service_request_id"] as? String
-                    return number != nil
-                }
-            }
-            let id = try #require(number)
+            // Intake had not answered within the POST's wait: the token turns into the id.
+            if answer["service_request_id"] == nil { #expect(answer["token"] as? String == token) }
+            let id = try Self.resolve(api, answer)
             // Retried with the same Idempotency-Key: the same answer, one order.
             let retry = try Self.post(api, fields, headers: ["Idempotency-Key": "fms-report-42"])
             #expect(retry.status == 200 && retry.headers["idempotent-replayed"] == "true", "\(retry)")
@@ -265,7 +258,30 @@ import Testing
                 #expect(one["status_notes"] as? String == "已答复：" + reply, "\(format): \(one)")
             }
             #expect(!api.processes.fullLog().contains("13912345678"))
+
+            // The same scope rules as any channel: a place outside the gazetteer is not accepted, and
+            // the request is closed at once with the guidance.
+            var outside = Self.exampleFields(key: key.key).filter { !["lat", "long", "address_string"].contains($0.0) }
+            outside.append(("address_id", "110101001"))
+            let refused = try Self.post(api, outside)
+            #expect(refused.status == 200, "\(refused)")
+            let refusedId = try Self.resolve(api, Self.array(refused).first ?? [:])
+            let notAccepted = try Self.array(try api.curl("GET", "/open311/v2/requests/\(refusedId).json")).first ?? [:]
+            #expect(notAccepted["status"] as? String == "closed", "\(notAccepted)")
+            #expect((notAccepted["status_notes"] as? String)?.hasPrefix("不予受理：") == true, "\(notAccepted)")
         }
+    }
+
+    /// The id a POST answered, or the one its token turns into once intake has answered.
+    static func resolve(_ api: APIServer, _ answer: [String: Any]) throws -> String {
+        if let id = answer["service_request_id"] as? String { return id }
+        let token = try #require(answer["token"] as? String, "\(answer)")
+        var number: String?
+        try api.processes.wait("the token resolved", timeout: 60) {
+            number = Self.array(try api.curl("GET", "/open311/v2/tokens/\(token).json")).first?["service_request_id"] as? String
+            return number != nil
+        }
+        return try #require(number)
     }
 
     @Test func invalidPostsMissingKeysRetriesAndTheRateLimitAreAnsweredInTheStandardsErrorFormat() throws {
@@ -312,6 +328,25 @@ import Testing
             let pending = try api.curl("GET", "/open311/v2/tokens/\(token).xml")
             #expect(pending.status == 200 && pending.body.contains("<service_request_id/><token>\(token)</token>"), "\(pending)")
             #expect(try api.scalar("SELECT count(*)::int8 FROM outbox WHERE routing_key = 'submission.website' AND type = 'submission'") == 1)
+
+            let status = try Shell.run(try Shell.product("hotlinectl"), ["status"],
+                                       environment: ["HOTLINE_DATABASE_URL": api.databaseURL, "HOTLINE_AMQP_URL": try TestServers.amqpURL()])
+            #expect(status.stdout.contains("open311: 1 requests posted, 1 not yet answered by intake; 1 valid API keys"), "\(status.stdout)")
+
+            // Orders of other channels are service requests too; a confidential one shows nothing of where or what.
+            let plain = try api.dispatchedOrder(profile: "qidong", lead: "WATER")
+            let secret = try api.dispatchedOrder(profile: "qidong", lead: "WATER", confidential: true)
+            let both = Self.array(try api.curl("GET", "/open311/v2/requests.json?service_request_id=\(plain),\(secret)"))
+            #expect(both.count == 2)
+            for request in both {
+                #expect(request["status"] as? String == "open" && request["agency_responsible"] as? String == "石桥县自来水有限公司", "\(request)")
+                let confidential = request["service_request_id"] as? String == secret
+                for field in ["description", "address", "address_id", "lat", "long", "media_url"] where confidential {
+                    #expect(request[field] is NSNull, "\(field) of a confidential order: \(request)")
+                }
+                if !confidential { #expect(request["description"] as? String == "求助", "\(request)") }
+                #expect(!"\(request)".contains("王小明") && !"\(request)".contains("13912345678") && !"\(request)".contains("停水三天"))
+            }
 
             // Revoked: refused.
             #expect(try api.hotlinectl(["open311", "key", "revoke", String(key.id)]).status == 0)
