@@ -155,7 +155,7 @@ public struct Open311API: Sendable {
     /// one transaction: the key's earlier answer, or the rejection stored, or the token recorded
     /// and the submission in the outbox. Then a short wait for intake's order number.
     func post(_ request: Request, format: Open311Format) async throws -> Answer {
-        let body = try await Workbench.body(request)
+        let body = try await Self.body(request)
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.isEmpty || contentType.hasPrefix("application/x-www-form-urlencoded") else {
             throw Open311Error(400, "the body must be application/x-www-form-urlencoded, as GeoReport v2 says")
@@ -250,6 +250,18 @@ public struct Open311API: Sendable {
         item.append(("service_notice", .text(notice)))
         item.append(("account_id", .text(nil)))
         return Answer(root: "service_requests", value: .list(element: "request", [.object(item)]), headers: headers)
+    }
+
+    /// Bytes of a POST's body: a description may be 5000 characters (intake's limit), which
+    /// percent-encoded Chinese makes about 45,000 bytes (ours; the workbench's bodies are smaller).
+    static let bodyLimit = 64 * 1024
+
+    static func body(_ request: Request) async throws -> Data {
+        do {
+            return Data(try await request.body.collect(upTo: bodyLimit).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw Open311Error(413, "the body is larger than \(bodyLimit) bytes")
+        }
     }
 
     /// The order number once intake has made the order, polling for at most `intakeWait`.

@@ -333,6 +333,10 @@ import Testing
                                        environment: ["HOTLINE_DATABASE_URL": api.databaseURL, "HOTLINE_AMQP_URL": try TestServers.amqpURL()])
             #expect(status.stdout.contains("open311: 1 requests posted, 1 not yet answered by intake; 1 valid API keys"), "\(status.stdout)")
 
+            // The longest description intake takes (5000 characters), percent-encoded, fits in a body.
+            let long = Self.exampleFields(key: key.key).map { $0.0 == "description" ? ($0.0, String(repeating: "井盖破损", count: 1250)) : $0 }
+            #expect(try Self.post(api, long).status == 200)
+
             // Orders of other channels are service requests too; a confidential one shows nothing of where or what.
             let plain = try api.dispatchedOrder(profile: "qidong", lead: "WATER")
             let secret = try api.dispatchedOrder(profile: "qidong", lead: "WATER", confidential: true)
