@@ -197,12 +197,12 @@ public struct Open311API: Sendable {
         let record = Open311Record(token: token, keyId: key.id, channel: key.channel, submissionId: submissionId,
                                    serviceCode: submission.serviceCode, lat: submission.lat, long: submission.long,
                                    mediaURL: submission.mediaURL)
-        let outcome = try await pool.withConnection { connection -> StoredAnswer in
-            try connection.withTransaction { tx -> StoredAnswer in
+        let (outcome, replayed) = try await pool.withConnection { connection -> (StoredAnswer, Bool) in
+            try connection.withTransaction { tx -> (StoredAnswer, Bool) in
                 if let idempotencyKey {
                     switch try IdempotencyKeys.lookup(tokenId: key.id, key: idempotencyKey, request: requestName, body: body, on: tx) {
                     case .fresh: break
-                    case .replay(let answer): return StoredAnswer(status: -answer.status, body: answer.body)
+                    case .replay(let answer): return (answer, true)
                     case .mismatch: throw Open311Error(422, "Idempotency-Key: used before for another request; use a new key for a new request")
                     }
                 }
@@ -225,11 +225,10 @@ public struct Open311API: Sendable {
                 if let idempotencyKey {
                     try IdempotencyKeys.remember(tokenId: key.id, key: idempotencyKey, request: requestName, body: body, answer: answer, on: tx)
                 }
-                return answer
+                return (answer, false)
             }
         }
-        let replayed = outcome.status < 0
-        let status = abs(outcome.status)
+        let status = outcome.status
         var headers: [String: String] = [:]
         if replayed { headers[Workbench.replayedHeader.rawName] = "true" }
         guard status == 200, let answeredToken = UUID(uuidString: String(decoding: outcome.body, as: UTF8.self)) else {
