@@ -243,7 +243,8 @@ public struct Open311API: Sendable {
             logger.info("open311 request taken", metadata: ["hotline.open311.key": "\(key.id)", "hotline.channel": "\(key.channel)"])
         }
         let number = try await waitForOrder(token: answeredToken)
-        let notice: String? = number == nil ? "已收到，正在受理：用 GET tokens/{token} 查询工单编号" : "已受理，工单编号 \(number!)"
+        // 已收到, not 已受理: intake may still refuse it under the scope rules (GET requests/{id} says so).
+        let notice = number.map { "已收到，工单编号 \($0)，办理进度用 GET requests/{id} 查询" } ?? "已收到，正在登记：用 GET tokens/{token} 查询工单编号"
         var item: [(String, Open311Value)] = []
         if let number { item.append(("service_request_id", .text(number))) } else { item.append(("token", .text(answeredToken.uuidString.lowercased()))) }
         item.append(("service_notice", .text(notice)))
