@@ -28,6 +28,10 @@ CREATE TABLE open311_requests (
     UNIQUE (channel, submission_id)
 );
 
+-- `GET requests` reads the newest orders of the last 90 days (every channel's) a page at a time:
+-- a backward scan of this index stops at the page's end instead of sorting the whole window.
+CREATE INDEX IF NOT EXISTS work_orders_by_received_at ON work_orders (received_at);
+
 -- Requests per key and minute (the per-key rate limit, shared by every API replica).
 CREATE TABLE open311_key_minutes (
     key_id   bigint NOT NULL REFERENCES api_tokens (id),
