@@ -109,7 +109,7 @@ public enum ApiTokens {
     public static func list(on connection: PostgresConnection) throws -> [ApiTokenInfo] {
         try connection.query("""
             SELECT t.id, t.role, u.code, t.person_name_pii, t.expires_at, t.revoked_at
-            FROM api_tokens t LEFT JOIN units u ON u.id = t.unit_id ORDER BY t.id DESC
+            FROM api_tokens t LEFT JOIN units u ON u.id = t.unit_id WHERE t.role <> 'open311' ORDER BY t.id DESC
             """).map { row in
             ApiTokenInfo(id: try row.decode("id", as: Int64.self),
                          role: ApiCaller.Role(rawValue: try row.decode("role", as: String.self)) ?? .unit,

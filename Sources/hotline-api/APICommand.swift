@@ -10,7 +10,8 @@ struct APICommand: WorkerCommand {
     static let configuration = workerConfiguration(
         abstract: "The units' and the office's workbench over HTTP: my orders, sign, return, the office's decisions.",
         discussion: """
-        Serves /v1 (bearer tokens from `hotlinectl token issue`) and /openapi.json beside /healthz, /readyz and /metrics \
+        Serves /v1 (bearer tokens from `hotlinectl token issue`), /openapi.json and /open311/v2 (Open311 GeoReport v2; \
+        API keys from `hotlinectl open311 key issue`) beside /healthz, /readyz and /metrics \
         on --http-port. Consumes no queue; runs the outbox relay. Stateless: run as many as you like. \
         HOTLINE_API_CONNECTIONS sets its PostgreSQL connections (default 4).
         """)
@@ -26,6 +27,8 @@ struct APICommand: WorkerCommand {
         let workbench = try Workbench.live(databaseURL: configuration.databaseURL, connections: connections, calendars: calendars,
                                            logger: worker.logger, metrics: APIMetrics(registry: worker.metrics.registry, worker: worker.kind))
         worker.addRoutes { router in workbench.addRoutes(to: router) }
+        let open311 = try Open311API(sharing: workbench, profile: configuration.profile)
+        worker.addRoutes { router in open311.addRoutes(to: router) }
         worker.watchCalendar(calendars)
         return worker
     }

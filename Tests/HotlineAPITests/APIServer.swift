@@ -112,14 +112,14 @@ final class APIServer: @unchecked Sendable {
 
     /// One request through curl.
     func curl(_ method: String, _ path: String, token: Token? = nil, body: String? = nil,
-              headers: [String: String] = [:]) throws -> Answer {
+              headers: [String: String] = [:], contentType: String = "application/json") throws -> Answer {
         var arguments = ["-sS", "-X", method, "-D", "-", "-w", "\n%{http_code}", "--max-time", "30"]
         if let token { arguments += ["-H", "Authorization: \(token.header)"] }
         for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
         if let body {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("api-body-\(UUID().uuidString)")
             try Data(body.utf8).write(to: file)
-            arguments += ["-H", "Content-Type: application/json", "--data-binary", "@\(file.path)"]
+            arguments += ["-H", "Content-Type: \(contentType)", "--data-binary", "@\(file.path)"]
         }
         arguments.append("http://127.0.0.1:\(port)\(path)")
         let result = try Shell.run("/usr/bin/curl", arguments)
