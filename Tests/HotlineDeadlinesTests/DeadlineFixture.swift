@@ -46,9 +46,9 @@ final class DeadlineFixture: @unchecked Sendable {
         try Lifecycle.apply(command, to: order, now: now, profile: try PolicyProfile.bundled(profile), calendar: calendar).get()
     }
 
-    /// An order received and accepted at `at`, then dispatched to WATER at `at` (in `tx`).
+    /// An order received and accepted at `at` (in `tx`): it waits for dispatch.
     @discardableResult
-    func dispatchedOrder(profile: String, kind: OrderKind, at: Date, on tx: PostgresConnection) throws -> UUID {
+    func acceptedOrder(profile: String, kind: OrderKind, at: Date, on tx: PostgresConnection) throws -> UUID {
         let id = UUID()
         let order = WorkOrder(id: id.uuidString, kind: kind, channel: .phone, receivedAt: at)
         let number = try WorkOrders.reserveNumbers(receivedAt: [at], on: tx)[0]
@@ -56,6 +56,13 @@ final class DeadlineFixture: @unchecked Sendable {
                                contentPII: "幸福小区停水", citizenPhonePII: "13800138000")
         try WorkOrders.create([OrderCreation(order: new, transition: try rules(.accept, order, profile: profile, at: at), outbox: [])],
                               actor: "test", at: at, on: tx)
+        return id
+    }
+
+    /// An order received and accepted at `at`, then dispatched to WATER at `at` (in `tx`).
+    @discardableResult
+    func dispatchedOrder(profile: String, kind: OrderKind, at: Date, on tx: PostgresConnection) throws -> UUID {
+        let id = try acceptedOrder(profile: profile, kind: kind, at: at, on: tx)
         try apply(.dispatch(lead: "WATER", coUnits: []), to: id, profile: profile, at: at, on: tx)
         return id
     }

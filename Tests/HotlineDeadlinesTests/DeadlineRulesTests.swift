@@ -28,9 +28,14 @@ struct DeadlineRulesTests {
             #expect(section.contains("`\(rule.name)`"), "README's deadline-watch table lacks \(rule.name)")
             #expect(section.contains("| `\(rule.kind)` |"), "README's deadline-watch table lacks \(rule.kind)")
         }
-        for kind in [TimerKind.dispatchBy, .signBy, .returnWindow, .reminder(0), .replyBy] {
+        let kinds: [TimerKind] = [.dispatchBy, .signBy, .returnWindow, .reminder(0), .replyBy, .firstFeedback, .progressReport, .redoDue,
+                                  .kbEntryDue, .supervisionPlanDue, .monthEnd]
+        for kind in kinds {
             #expect(DeadlineRules.all.contains(DeadlineRules.rule(for: kind)))
+            #expect(TimerKind(name: kind.name) == kind)
+            #expect(DeadlineMetrics.kind(kind.name) != "unknown", "\(kind.name) has its own metric dimension")
         }
+        #expect(Set(DeadlineRules.all.map(\.kind)).count == DeadlineRules.all.count)
     }
 
     @Test func timersOfAnOrderThatMovedOnDoNothing() throws {
