@@ -13,7 +13,8 @@ final class DeadlineFixture: @unchecked Sendable {
     // @unchecked Sendable: used by one test at a time.
     let url: String
     let database: PostgresConnection
-    let calendar = try! WorkingCalendar.bundled()
+    /// The built-in calendar; a test of years not loaded sets the stored one (`CalendarStore.read`).
+    var calendar = try! WorkingCalendar.bundled()
     let clock: ManualClock
 
     static let units = ["WATER", "HOUSING", "POWER"]

@@ -261,6 +261,13 @@ struct DeadlineFollowUpTests {
             #expect(try Timers.monthEndList(month: "2026-10", on: fixture.database).map(\.number)
                     == [try WorkOrders.load(open, on: fixture.database)!.number])
             #expect(try Timers.monthEndList(month: "2026-10", on: fixture.database).first?.replyBy == china(2026, 10, 28))
+            let listed = try Shell.run(try Shell.product("hotlinectl"), ["timers", "month-end", "2026-10", "--database-url", fixture.url])
+            #expect(listed.status == 0, "\(listed)")
+            #expect(listed.stdout.contains("month-end 2026-10: 1 order(s) not cleared"), "\(listed.stdout)")
+            #expect(listed.stdout.contains("WATER  \(try WorkOrders.load(open, on: fixture.database)!.number)  due 2026-10-28T00:00:00+08:00"),
+                    "\(listed.stdout)")
+            let bad = try Shell.run(try Shell.product("hotlinectl"), ["timers", "month-end", "2026-13", "--database-url", fixture.url])
+            #expect(bad.status == 2 && bad.stderr.contains("YYYY-MM"), "\(bad)")
             #expect(try fixture.strings("SELECT data->>'note' FROM timers WHERE work_order_id = \(excluded) AND kind = 'monthEnd'")
                     == ["excluded with approval (剔除)"])
             #expect(try fixture.strings("""
@@ -304,6 +311,38 @@ struct DeadlineFollowUpTests {
             let cards = Scorecards.score(figures, scheme: try PolicyProfile.bundled("qidong").scoring)
             let offence = cards.first { $0.unit == "WATER" }?.figures.first { $0.name == "offence.remindersIgnored" }
             #expect(offence?.numerator == 1 && offence?.denominator == 2)
+        }
+    }
+
+    // MARK: next year's calendar loaded: the new kinds are counted again
+
+    @Test func loadingNextYearCountsTheNewKindsAgain() throws {
+        try DeadlineFixture.with { fixture in
+            // Monday 28 December 2026: 2027 is not loaded, so the stored calendar counts its days
+            // Monday to Friday (and marks the timers so counted).
+            fixture.calendar = try CalendarStore.read(on: fixture.database)
+            let monday = china(2026, 12, 28, 10)
+            let (classC, kb) = try fixture.database.withTransaction { tx in
+                let classC = try fixture.dispatchedOrder(profile: "pingdingshan", kind: OrderKind(category: .complaint, caseClass: .C),
+                                                         at: monday, on: tx)
+                let kb = try fixture.dispatchedOrder(profile: "qidong", kind: OrderKind(category: .consult), at: monday, on: tx)
+                try fixture.apply(.reply(unit: "WATER", contactedCitizen: true), to: kb, profile: "qidong", at: china(2026, 12, 31, 15), on: tx)
+                try Timers.schedule(.kbEntryDue, workOrder: kb, assignment: nil, unit: "WATER", from: china(2026, 12, 31, 15),
+                                    profile: try PolicyProfile.bundled("qidong"), calendar: fixture.calendar, actor: "test",
+                                    at: china(2026, 12, 31, 15), on: tx)
+                return (classC, kb)
+            }
+            // 29, 30, 31 December, Friday 1 and Monday 4 January; the KB entry on Friday 1 January.
+            #expect(try fixture.openTimers(classC)["progressReport"] == china(2027, 1, 5))
+            #expect(try fixture.openTimers(kb) == ["kbEntryDue": china(2027, 1, 2)])
+            // The operator loads 2027 with New Year's Day off.
+            let year2027 = HolidayArrangement(year: 2027, holidays: [LocalDate("2027-01-01")!], workdays: [])
+            try fixture.database.withTransaction { tx in _ = try CalendarStore.load(year2027, actor: "test", at: china(2026, 12, 31, 16), on: tx) }
+            #expect(try fixture.openTimers(classC)["progressReport"] == china(2027, 1, 6))
+            #expect(try fixture.openTimers(classC)["reminder.0"] == china(2027, 1, 5))
+            #expect(try WorkOrders.load(classC, on: fixture.database)?.order.assignment?.replyBy == china(2027, 1, 6))
+            #expect(try fixture.openTimers(kb) == ["kbEntryDue": china(2027, 1, 5)])
+            #expect(try fixture.scalar("SELECT count(*) FROM events WHERE type = 'dueTimesRecomputed'") == 2)
         }
     }
 
@@ -352,6 +391,14 @@ struct DeadlineFollowUpTests {
             #expect(given.first?.attempts == 5)
             #expect(given.first?.reason.hasSuffix("cannot be read: original limit") == true, "\(given)")
             #expect(given.first?.number == (try fixture.strings("SELECT number FROM work_orders WHERE id = \(broken)")).first)
+            // What the operator on call sees.
+            let number = try #require(given.first?.number)
+            let shown = try Shell.run(try Shell.product("hotlinectl"), ["status", "--database-url", fixture.url, "--amqp-url", try TestServers.amqpURL()])
+            #expect(shown.stdout.contains("WARNING timers given up"), "\(shown.stdout)")
+            #expect(shown.stdout.contains("signBy of order \(number)"), "\(shown.stdout)")
+            #expect(shown.stdout.contains("after 5 attempts: store-corrupt"), "\(shown.stdout)")
+            let listed = try Shell.run(try Shell.product("hotlinectl"), ["timers", "given-up", "--database-url", fixture.url])
+            #expect(listed.status == 0 && listed.stdout.contains("timers given up: 1"), "\(listed)")
             let text = registry.emitToString()
             #expect(text.contains(#"hotline_timers_total{worker="deadline-watch",kind="signBy",outcome="gaveUp"} 1"#), "\(text)")
             #expect(text.contains(#"hotline_timers_total{worker="deadline-watch",kind="signBy",outcome="failed"} 4"#))
