@@ -6,6 +6,7 @@ import HotlineRuntime
 import HotlineStore
 import HotlineTestSupport
 import PostgresClient
+import Testing
 
 /// A fresh database with units, orders created and dispatched through the domain and the store
 /// (as intake and routing do), and a claimer on a moved clock.
@@ -100,4 +101,24 @@ func china(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
     return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))!
+}
+
+/// Walks `schedule` (timer kind → instant) in time order on the fixture's clock: one second before
+/// each instant nothing fires; at the instant exactly the timers due then fire, under their rule.
+func walk(_ fixture: DeadlineFixture, _ claimer: TimerClaimer, _ schedule: [String: Date]) throws {
+    let instants = Dictionary(grouping: schedule.keys, by: { schedule[$0]! }).sorted { $0.key < $1.key }
+    for (instant, kinds) in instants {
+        fixture.clock.set(instant.addingTimeInterval(-1))
+        let early = try claimer.fireDue(on: fixture.database)
+        #expect(early.fired.isEmpty, "nothing due one second before \(ChinaTime.format(instant)), fired \(early.fired)")
+        fixture.clock.set(instant)
+        let due = try claimer.fireDue(on: fixture.database)
+        #expect(due.fired.sorted() == kinds.sorted(), "at \(ChinaTime.format(instant))")
+        #expect(due.movedOn == 0 && due.failed == 0)
+    }
+}
+
+/// The types of the events the deadline watch wrote on an order, in order.
+func events(_ fixture: DeadlineFixture, _ id: UUID) throws -> [String] {
+    try fixture.strings("SELECT type FROM events WHERE work_order_id = \(id) AND actor = 'deadline-watch' ORDER BY id")
 }

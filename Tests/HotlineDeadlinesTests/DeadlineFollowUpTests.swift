@@ -17,24 +17,6 @@ import Testing
 struct DeadlineFollowUpTests {
     let dispatchedAt = china(2026, 9, 30, 10)
 
-    /// One second before each instant nothing fires; at it exactly the timers due then fire.
-    func walk(_ fixture: DeadlineFixture, _ claimer: TimerClaimer, _ schedule: [String: Date]) throws {
-        let instants = Dictionary(grouping: schedule.keys, by: { schedule[$0]! }).sorted { $0.key < $1.key }
-        for (instant, kinds) in instants {
-            fixture.clock.set(instant.addingTimeInterval(-1))
-            let early = try claimer.fireDue(on: fixture.database)
-            #expect(early.fired.isEmpty, "nothing due one second before \(ChinaTime.format(instant)), fired \(early.fired)")
-            fixture.clock.set(instant)
-            let due = try claimer.fireDue(on: fixture.database)
-            #expect(due.fired.sorted() == kinds.sorted(), "at \(ChinaTime.format(instant))")
-            #expect(due.movedOn == 0 && due.failed == 0)
-        }
-    }
-
-    func events(_ fixture: DeadlineFixture, _ id: UUID) throws -> [String] {
-        try fixture.strings("SELECT type FROM events WHERE work_order_id = \(id) AND actor = 'deadline-watch' ORDER BY id")
-    }
-
     /// `assignment.overdue` messages: the timer each names.
     func overdueTimers(_ fixture: DeadlineFixture) throws -> [String] {
         try fixture.strings("""
