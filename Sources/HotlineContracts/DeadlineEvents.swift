@@ -26,14 +26,15 @@ public struct AssignmentReminded: MessageContract, Equatable {
     }
 }
 
-/// The lead unit missed a time limit: `signBy` (late receipt) or `replyBy` (overdue; the order
-/// stays overdue in the figures even when replied later).
+/// The lead unit missed a time limit: `signBy` (late receipt), `replyBy`, `progressReport` or
+/// `redoDue` (overdue; the order stays overdue in the figures even when replied later),
+/// `firstFeedback`, `kbEntryDue` or `supervisionPlanDue` (what it owed did not come).
 public struct AssignmentOverdue: MessageContract, Equatable {
     public static let type = "assignment.overdue"
     public static let version = 1
     public var number: String
     public var unit: String
-    /// `signBy` or `replyBy`.
+    /// The timer kind that passed (`signBy`, `replyBy`, …).
     public var timer: String
     /// When the limit passed.
     public var dueAt: Date
@@ -59,6 +60,29 @@ public struct WorkOrderDispatchOverdue: MessageContract, Equatable {
     public init(number: String, dueAt: Date, timerId: Int64) {
         self.number = number
         self.dueAt = dueAt
+        self.timerId = timerId
+    }
+}
+
+/// baotou's month-end zero clearing (每月清零): an order whose reply-by fell in the month is
+/// neither replied, nor extended with approval, nor excluded with approval at the month's end:
+/// listed for the office.
+public struct WorkOrderMonthEndUncleared: MessageContract, Equatable {
+    public static let type = "workorder.month_end_uncleared"
+    public static let version = 1
+    public var number: String
+    /// The lead unit's code.
+    public var unit: String
+    /// The month, `YYYY-MM` (China time).
+    public var month: String
+    public var replyBy: Date
+    public var timerId: Int64
+
+    public init(number: String, unit: String, month: String, replyBy: Date, timerId: Int64) {
+        self.number = number
+        self.unit = unit
+        self.month = month
+        self.replyBy = replyBy
         self.timerId = timerId
     }
 }

@@ -6,9 +6,11 @@ import Prometheus
 /// (`reminder` for every reminder) and the `outcome`.
 public final class DeadlineMetrics: Sendable {
     /// `fired`: the rule applied; `movedOn`: the order had moved on, the timer only marked fired;
-    /// `failed`: its firing threw and it stays open for the next claim.
-    public static let outcomes = ["fired", "movedOn", "failed"]
-    public static let kinds = ["dispatchBy", "signBy", "returnWindow", "reminder", "replyBy", "unknown"]
+    /// `failed`: its firing threw and it stays open for a later attempt (`TimerRetryPolicy`);
+    /// `gaveUp`: its last allowed attempt failed and it was given up (`hotlinectl status` lists it).
+    public static let outcomes = ["fired", "movedOn", "failed", "gaveUp"]
+    public static let kinds = ["dispatchBy", "signBy", "returnWindow", "reminder", "replyBy", "firstFeedback", "progressReport",
+                               "redoDue", "kbEntryDue", "supervisionPlanDue", "monthEnd", "unknown"]
 
     private let timers: [String: Counter]
     private let batchSize: ValueHistogram

@@ -31,6 +31,8 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
         public var actor = "deadline-watch"
         /// Fault tests only: SIGKILL after the Nth applied timer, before its batch commits.
         public var faultMidBatch: FaultTrigger? = nil
+        /// How often, and how long apart, a timer whose firing fails is tried before it is given up.
+        public var retry = TimerRetryPolicy()
 
         public init(name: String = "deadline-watch-claimer", databaseURL: String) {
             self.name = name
@@ -45,8 +47,10 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
         public var fired: [String] = []
         /// Timers whose order had moved on (marked fired with a note).
         public var movedOn = 0
-        /// Timers whose firing failed; they stay open.
+        /// Timers whose firing failed; they stay open until their next attempt.
         public var failed = 0
+        /// Timers whose firing failed for the last allowed time: given up (`Timers.recordFailure`).
+        public var gaveUp = 0
         /// Timers cancelled by an earlier firing of the same batch.
         public var skipped = 0
     }
@@ -156,11 +160,23 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
                         report.skipped += 1
                     }
                 } catch let error where isolated && !isConnectionFailure(error) {
-                    report.failed += 1
-                    observations.append((timer.kind, "failed", nil))
-                    logger.error("timer not fired; it stays open", metadata: [
+                    // The timer's own effects are rolled back (its savepoint); the attempt is recorded.
+                    let reason = SafeErrors.describe(error)
+                    let attempt = timer.attempts + 1
+                    let retryAt = configuration.retry.retryAt(afterFailedAttempt: attempt, now: now)
+                    try Timers.recordFailure(timer, reason: reason, retryAt: retryAt, at: now, on: tx)
+                    let metadata: Logger.Metadata = [
                         "hotline.timer.id": "\(timer.id)", "hotline.timer.kind": "\(timer.kind)",
-                        "hotline.error": "\(SafeErrors.describe(error))"])
+                        "hotline.timer.attempt": "\(attempt)", "hotline.error": "\(reason)"]
+                    if let retryAt {
+                        report.failed += 1
+                        observations.append((timer.kind, "failed", nil))
+                        logger.error("timer not fired; tried again at \(ChinaTime.format(retryAt))", metadata: metadata)
+                    } else {
+                        report.gaveUp += 1
+                        observations.append((timer.kind, "gaveUp", nil))
+                        logger.critical("timer given up after \(attempt) failed attempts; see hotlinectl status", metadata: metadata)
+                    }
                 }
                 configuration.faultMidBatch?.tick()
             }
@@ -186,7 +202,9 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
             return .movedOn
         }
         let profile = try profile(stored.profile)
-        switch DeadlineRules.fire(kind, dueAt: timer.fireAt, order: stored.order, now: now, profile: profile, calendar: calendar) {
+        let facts = try facts(for: kind, timer: timer, stored: stored, profile: profile, at: now, on: tx)
+        switch DeadlineRules.fire(kind, dueAt: timer.fireAt, order: stored.order, now: now, profile: profile, calendar: calendar,
+                                  facts: facts) {
         case .movedOn(let note):
             return try Timers.markFired(timer, at: now, note: note, on: tx) ? .movedOn : .skipped
         case let .fire(transition, effects, rule):
@@ -196,6 +214,24 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
                                    actor: configuration.actor, at: now, on: tx)
             return .fired
         }
+    }
+
+    /// What the rule of `kind` needs from the store beyond the order, read only for the kinds
+    /// that use it.
+    private func facts(for kind: TimerKind, timer: DueTimer, stored: StoredOrder, profile: PolicyProfile, at now: Date,
+                       on tx: PostgresConnection) throws -> TimerFacts {
+        var facts = TimerFacts(unit: timer.unit)
+        switch kind {
+        case .replyBy, .progressReport, .redoDue:
+            if profile.deadlineWatch?.remindersIgnored != nil, let assignment = stored.order.assignment, assignment.state != .replied {
+                facts.remindersIgnored = try Timers.remindersIgnored(workOrder: stored.id, replyBy: assignment.replyBy, on: tx)
+            }
+        case .monthEnd:
+            facts.excluded = try Timers.isExcluded(workOrder: stored.id, at: now, on: tx)
+        default:
+            break
+        }
+        return facts
     }
 
     /// The deadline watch's events and messages for a firing. Exactly one event per fired timer
@@ -229,9 +265,25 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
                 message(WorkOrderSupervised(number: stored.number, reason: reason.rawValue), tag: 4)
             case .dispatchOverdue(let dueAt):
                 message(WorkOrderDispatchOverdue(number: stored.number, dueAt: dueAt, timerId: timer.id), tag: 5)
+            case let .limitOverdue(kind, owing, dueAt):
+                // The domain writes `overdue` for the order's own limits; the follow-ups are the watch's.
+                if kind == .kbEntryDue || kind == .supervisionPlanDue {
+                    events.append(TimerEventRecord(type: "overdue", data: [
+                        "timerId": id, "rule": rule, "timer": kind.name, "unit": owing, "dueAt": ChinaTime.format(dueAt)]))
+                }
+                message(AssignmentOverdue(number: stored.number, unit: owing, timer: kind.name, dueAt: dueAt, timerId: timer.id), tag: 6)
+            case .remindersIgnored(let reminders):
+                // qidong 四 1 两次催办仍不回复: recorded for the unit's assessment (`Scores.figures`).
+                events.append(TimerEventRecord(type: "offenceRecorded", data: [
+                    "offence": "remindersIgnored", "unit": unit, "reminders": String(reminders), "rule": rule]))
+            case let .monthEndUncleared(month, replyBy):
+                events.append(TimerEventRecord(type: "monthEndUncleared", data: [
+                    "timerId": id, "rule": rule, "unit": unit, "month": month, "replyBy": ChinaTime.format(replyBy)]))
+                message(WorkOrderMonthEndUncleared(number: stored.number, unit: unit, month: month, replyBy: replyBy, timerId: timer.id),
+                        tag: 7)
             }
         }
-        if events.isEmpty {
+        if !events.contains(where: { $0.data["timerId"] != nil }) {
             events.append(TimerEventRecord(type: "timerFired", data: ["timerId": id, "rule": rule, "kind": timer.kind]))
         }
         return (events, outbox)
@@ -252,5 +304,29 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
         let loaded = try PolicyProfile.bundled(id)
         profiles.withLock { $0[id] = loaded }
         return loaded
+    }
+}
+
+/// How often, and how long apart, the claimer tries a timer whose firing fails (its order row
+/// unreadable, a rule that throws) before giving it up: a named, replaceable policy. The delays
+/// double from `firstDelay` up to `maxDelay`; the `maxAttempts`-th failure gives the timer up.
+public struct TimerRetryPolicy: Sendable, Equatable {
+    public var maxAttempts: Int
+    public var firstDelay: TimeInterval
+    public var maxDelay: TimeInterval
+
+    /// Five attempts: again after 30 s, 1 min, 2 min and 4 min, then given up (ours: long enough to
+    /// ride out a lock or a deploy, short enough that the operator hears of it within minutes).
+    public init(maxAttempts: Int = 5, firstDelay: TimeInterval = 30, maxDelay: TimeInterval = 3_600) {
+        self.maxAttempts = max(1, maxAttempts)
+        self.firstDelay = firstDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// When to try again after the `attempt`-th failure (1 = the first), or nil: give up.
+    public func retryAt(afterFailedAttempt attempt: Int, now: Date) -> Date? {
+        guard attempt < maxAttempts else { return nil }
+        let delay = min(maxDelay, firstDelay * pow(2, Double(max(0, attempt - 1))))
+        return now.addingTimeInterval(delay)
     }
 }

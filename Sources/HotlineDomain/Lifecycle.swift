@@ -144,8 +144,24 @@ public enum Command: Hashable, Sendable {
 /// A deadline timer the deadline watch keeps.
 public enum TimerKind: Hashable, Sendable, Codable {
     case dispatchBy, signBy, returnWindow, replyBy, reminder(Int)
+    /// First feedback due after signing (henan major outages).
+    case firstFeedback
+    /// The reply-by of a limit that asks for a progress report and plan, not the final reply
+    /// (pingdingshan class C; `LimitRule.progressReport`).
+    case progressReport
+    /// The reply-by of a redone order (zezhou 5 working days; elsewhere the original limit again).
+    case redoDue
+    /// A knowledge-base entry owed after a reply marked for the KB (qidong 1 working day).
+    case kbEntryDue
+    /// A handling plan owed after on-site supervision (pingdingshan 3 working days).
+    case supervisionPlanDue
+    /// The end of the month the reply-by falls in (baotou's zero clearing, 每月清零).
+    case monthEnd
 
-    /// The name stored in `timers.kind`: `dispatchBy`, `signBy`, `returnWindow`, `replyBy`, `reminder.0`.
+    /// The kinds that stand for the reply limit of the lead unit: one of them runs at a time.
+    public static let replyLimits: [TimerKind] = [.replyBy, .progressReport, .redoDue]
+
+    /// The name stored in `timers.kind`: `dispatchBy`, `signBy`, `returnWindow`, `replyBy`, `reminder.0`, ….
     public var name: String {
         switch self {
         case .dispatchBy: "dispatchBy"
@@ -153,6 +169,12 @@ public enum TimerKind: Hashable, Sendable, Codable {
         case .returnWindow: "returnWindow"
         case .replyBy: "replyBy"
         case .reminder(let index): "reminder.\(index)"
+        case .firstFeedback: "firstFeedback"
+        case .progressReport: "progressReport"
+        case .redoDue: "redoDue"
+        case .kbEntryDue: "kbEntryDue"
+        case .supervisionPlanDue: "supervisionPlanDue"
+        case .monthEnd: "monthEnd"
         }
     }
 
@@ -162,6 +184,12 @@ public enum TimerKind: Hashable, Sendable, Codable {
         case "signBy": self = .signBy
         case "returnWindow": self = .returnWindow
         case "replyBy": self = .replyBy
+        case "firstFeedback": self = .firstFeedback
+        case "progressReport": self = .progressReport
+        case "redoDue": self = .redoDue
+        case "kbEntryDue": self = .kbEntryDue
+        case "supervisionPlanDue": self = .supervisionPlanDue
+        case "monthEnd": self = .monthEnd
         default:
             guard name.hasPrefix("reminder."), let index = Int(name.dropFirst("reminder.".count)), index >= 0 else { return nil }
             self = .reminder(index)
@@ -242,7 +270,9 @@ public enum Lifecycle {
         var timers: [TimerAction] = []
         var fallbacks: [TimerKind: WeekdayFallback] = [:]
         let refused = RuleError.notAllowed(command: command.name, state: order.stateName)
-        let reminderTimers = profile.remindersBeforeReply.indices.map { TimerAction.cancel(.reminder($0)) }
+        // The reply limit's timer (whichever of `TimerKind.replyLimits` runs) and its reminders.
+        let replyTimers = TimerKind.replyLimits.map(TimerAction.cancel)
+            + profile.remindersBeforeReply.indices.map { TimerAction.cancel(.reminder($0)) }
 
         func requireLead(_ unit: String) throws(RuleError) -> Assignment {
             guard order.state == .dispatched || order.state == .redo, let assignment = order.assignment else { throw refused }
@@ -259,16 +289,27 @@ public enum Lifecycle {
             if let year = due.weekdayFallbackYear { fallbacks[kind] = WeekdayFallback(rule: rule, year: year) }
             return due.at
         }
-        /// Starts reply-by (`rule`) and the profile's reminders before it; returns the reply-by.
+        /// Starts the reply limit's timer `kind` (`rule`), the profile's reminders before it and,
+        /// where the profile clears each month (baotou), the end of the month it falls in; returns
+        /// the reply-by.
         @discardableResult
-        func startReplyTimers(_ rule: DueRule, from start: Date) throws(RuleError) -> Date {
-            let replyBy = try startTimer(.replyBy, rule)
+        func startReplyTimers(_ rule: DueRule, from start: Date, as kind: TimerKind) throws(RuleError) -> Date {
+            let replyBy = try startTimer(kind, rule)
             for (index, offset) in profile.remindersBeforeReply.enumerated() {
                 var reminder = rule
                 reminder.before = offset.amount * 3600
                 if replyBy.addingTimeInterval(-reminder.before) > start { try startTimer(.reminder(index), reminder) }
             }
+            if profile.deadlineWatch?.monthEndClearing != nil {
+                timers += [.cancel(.monthEnd), .start(.monthEnd, at: DeadlineWatchRules.monthEnd(of: replyBy))]
+            }
             return replyBy
+        }
+        /// The reply limit's timer for the order as it stands: a redone order's `redoDue`, a
+        /// progress-report limit's `progressReport` (pingdingshan class C), else `replyBy`.
+        func replyTimerKind(_ order: WorkOrder) -> TimerKind {
+            if order.state == .redo { return .redoDue }
+            return profile.replyRule(for: order.kind)?.progressReport == true ? .progressReport : .replyBy
         }
         func supervise(_ reason: SupervisionReason) {
             if next.supervision == nil {
@@ -313,7 +354,10 @@ public enum Lifecycle {
             // The same limits `Deadlines.compute` counted, from the same instant.
             if let rule = profile.signRule(for: order.kind) { try startTimer(.signBy, DueRule(from: now, limit: rule.limit)) }
             if let window = profile.returns?.window { try startTimer(.returnWindow, DueRule(from: now, limit: window)) }
-            try startReplyTimers(DueRule(from: now, limit: deadlines.replyLimit), from: now)
+            try startReplyTimers(DueRule(from: now, limit: deadlines.replyLimit), from: now, as: replyTimerKind(next))
+            if let rule = profile.firstFeedbackRule(for: order.kind), rule.from == nil {
+                try startTimer(.firstFeedback, DueRule(from: now, limit: rule.limit))
+            }
 
         case let .sign(unit):
             var assignment = try requireLead(unit)
@@ -322,6 +366,10 @@ public enum Lifecycle {
             next.assignment = assignment
             events.append(.signed(unit: unit))
             timers.append(.cancel(.signBy))
+            // henan: 承办单位须在签收后2个小时内反馈初步办理意见.
+            if let rule = profile.firstFeedbackRule(for: order.kind), rule.from == .signing {
+                try startTimer(.firstFeedback, DueRule(from: now, limit: rule.limit))
+            }
 
         case let .requestReturn(unit):
             var assignment = try requireLead(unit)
@@ -343,7 +391,7 @@ public enum Lifecycle {
             next.returnCount += 1
             next.returnedBy.append(assignment.leadUnit)
             events.append(.returnApproved(unit: assignment.leadUnit))
-            timers += [.cancel(.signBy), .cancel(.returnWindow), .cancel(.replyBy)] + reminderTimers
+            timers += [.cancel(.signBy), .cancel(.returnWindow), .cancel(.firstFeedback), .cancel(.monthEnd)] + replyTimers
             if let max = profile.returns?.maxReturnsBeforeSupervision, next.returnCount >= max {
                 supervise(.returnedBetweenUnits)
             }
@@ -356,8 +404,9 @@ public enum Lifecycle {
             events.append(.returnRejected(unit: assignment.leadUnit))
             if profile.returns?.rejectedKeepsOriginalLimit == false {
                 // The unit starts over from the rejection.
-                timers += [.cancel(.replyBy)] + reminderTimers
-                next.assignment?.replyBy = try startReplyTimers(DueRule(from: now, limit: assignment.originalLimit), from: now)
+                timers += replyTimers
+                next.assignment?.replyBy = try startReplyTimers(DueRule(from: now, limit: assignment.originalLimit), from: now,
+                                                                as: replyTimerKind(order))
             }
 
         case let .requestExtension(unit, amount, consented, earlierRequests):
@@ -382,9 +431,9 @@ public enum Lifecycle {
             let extended = try Deadlines.extendedReplyBy(profile: profile, kind: order.kind, currentReplyBy: assignment.replyBy,
                                                          requested: amount, previous: assignment.extensions,
                                                          original: assignment.originalLimit, citizenConsented: true, calendar: calendar)
-            timers += [.cancel(.replyBy)] + reminderTimers
+            timers += replyTimers
             // The same instant as `extended`, started with the rule that counts it.
-            let replyBy = try startReplyTimers(.extending(assignment.replyBy, by: amount), from: now)
+            let replyBy = try startReplyTimers(.extending(assignment.replyBy, by: amount), from: now, as: replyTimerKind(order))
             assert(replyBy == extended)
             assignment.extensions.append(amount)
             assignment.pendingExtension = nil
@@ -409,7 +458,7 @@ public enum Lifecycle {
             next.assignment = assignment
             next.state = .dispatched
             events.append(.replied(unit: unit, late: now > assignment.replyBy))
-            timers += [.cancel(.replyBy), .cancel(.signBy), .cancel(.returnWindow)] + reminderTimers
+            timers += [.cancel(.signBy), .cancel(.returnWindow), .cancel(.firstFeedback), .cancel(.monthEnd)] + replyTimers
 
         case let .feedback(unit):
             let assignment = try requireLead(unit)
@@ -419,7 +468,8 @@ public enum Lifecycle {
             // reply-by and its reminders stop, the final reply follows.
             let satisfies = profile.replyRule(for: order.kind)?.satisfiedByFeedback == true && now <= assignment.replyBy
             events.append(.fedBack(unit: unit, satisfiesReplyLimit: satisfies))
-            if satisfies { timers += [.cancel(.replyBy)] + reminderTimers }
+            if satisfies { timers += replyTimers }
+            if profile.firstFeedbackRule(for: order.kind) != nil { timers.append(.cancel(.firstFeedback)) }
 
         case .startRevisit:
             guard order.state == .dispatched, order.assignment?.state == .replied else { throw refused }
@@ -443,7 +493,7 @@ public enum Lifecycle {
                 if sendBack && allowed {
                     // `Deadlines.redoReplyBy`, started with its rule.
                     let replyBy = try startReplyTimers(DueRule(from: now, limit: Deadlines.redoLimit(profile: profile, kind: order.kind)),
-                                                       from: now)
+                                                       from: now, as: .redoDue)
                     next.state = .redo
                     next.redoCount += 1
                     next.assignment?.state = .signed
@@ -469,12 +519,15 @@ public enum Lifecycle {
         case let .deadlinePassed(timer):
             guard order.state == .dispatched || order.state == .redo, let assignment = order.assignment else { throw refused }
             switch timer {
-            case .replyBy where assignment.state != .replied:
-                events.append(.overdue(.replyBy))
+            case .replyBy, .progressReport, .redoDue:
+                guard assignment.state != .replied else { break }
+                events.append(.overdue(timer))
                 supervise(.overdue)
             case .signBy where assignment.state == .dispatched:
                 events.append(.overdue(.signBy))
-            case .returnWindow, .reminder, .replyBy, .signBy, .dispatchBy:
+            case .firstFeedback where assignment.state != .replied:
+                events.append(.overdue(.firstFeedback))
+            case .returnWindow, .reminder, .signBy, .dispatchBy, .firstFeedback, .kbEntryDue, .supervisionPlanDue, .monthEnd:
                 break
             }
         }

@@ -57,6 +57,10 @@ public struct LimitRule: Hashable, Sendable, Codable {
     /// A reply limit a progress feedback (反馈) within it satisfies (baotou 办结或反馈; pingdingshan
     /// class C 回复前期处理情况及办理计划); the final reply follows. Absent: only the reply does.
     public var satisfiedByFeedback: Bool?
+    /// A reply limit that asks for a progress report and plan, not the final reply (pingdingshan
+    /// class C 5个工作日内…回复前期处理情况及办理计划, 待事项办结后以书面形式回复): its timer is
+    /// `progressReport` instead of `replyBy`. Absent: false.
+    public var progressReport: Bool?
 
     /// What a limit counts from besides the order's start.
     public enum Anchor: String, Hashable, Sendable, Codable {
@@ -72,6 +76,53 @@ public struct LimitRule: Hashable, Sendable, Codable {
         self.note = note
         self.from = from
         self.satisfiedByFeedback = satisfiedByFeedback
+        self.progressReport = nil
+    }
+}
+
+/// The deadline watch's rules beyond the time limits: what is owed after a reply or a
+/// supervision, baotou's month-end list and qidong's ignored reminders. Absent parts: the profile
+/// has no such rule.
+public struct DeadlineWatchRules: Hashable, Sendable, Codable {
+    /// A limit counted from the action that starts it, with the clause it comes from.
+    public struct FollowUp: Hashable, Sendable, Codable {
+        public var limit: TimeLimit
+        public var basis: String
+    }
+    /// A rule that needs no value beyond its clause.
+    public struct Clause: Hashable, Sendable, Codable {
+        public var basis: String
+    }
+    /// Reminders ignored that make an offence (qidong 四 1 两次催办仍不回复).
+    public struct IgnoredReminders: Hashable, Sendable, Codable {
+        public var count: Int
+        public var basis: String
+    }
+
+    /// A knowledge-base entry owed after a reply marked for the KB (`kbEntryDue`).
+    public var kbEntry: FollowUp?
+    /// A handling plan owed after on-site supervision (`supervisionPlanDue`).
+    public var supervisionPlan: FollowUp?
+    /// Orders due in a month listed at its end unless replied, extended or excluded (`monthEnd`).
+    public var monthEndClearing: Clause?
+    /// The reply limit passed after this many reminders without a reply: an offence recorded.
+    public var remindersIgnored: IgnoredReminders?
+
+    /// The limit of a follow-up timer kind (`kbEntryDue`, `supervisionPlanDue`), if the profile has it.
+    public func followUp(_ kind: TimerKind) -> FollowUp? {
+        switch kind {
+        case .kbEntryDue: kbEntry
+        case .supervisionPlanDue: supervisionPlan
+        default: nil
+        }
+    }
+
+    /// 24:00 (China time) on the last day of the month in which a period due at `due` ends: a
+    /// period ending at 24:00 on 31 October belongs to October.
+    public static func monthEnd(of due: Date) -> Date {
+        let last = LocalDate(instant: due.addingTimeInterval(-1))
+        let next = last.month == 12 ? LocalDate(year: last.year + 1, month: 1, day: 1)! : LocalDate(year: last.year, month: last.month + 1, day: 1)!
+        return next.startInstant
     }
 }
 
@@ -333,10 +384,12 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
     public var sms: SMSTemplate
     public var scoring: ScoringScheme
     public var intake: IntakeRules
+    /// Follow-up limits, the month-end list and ignored reminders; nil: none of them.
+    public var deadlineWatch: DeadlineWatchRules?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, name, document, keyedBy, dispatch, sign, firstFeedback, reply, returns, extensions, extensionRequires, redo,
-             remindersBeforeReply, remindersBasis, revisit, sms, scoring, intake
+             remindersBeforeReply, remindersBasis, revisit, sms, scoring, intake, deadlineWatch
     }
 
     public init(from decoder: any Decoder) throws {
@@ -360,6 +413,7 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         sms = try c.decode(SMSTemplate.self, forKey: .sms)
         scoring = try c.decode(ScoringScheme.self, forKey: .scoring)
         intake = try c.decode(IntakeRules.self, forKey: .intake)
+        deadlineWatch = try c.decodeIfPresent(DeadlineWatchRules.self, forKey: .deadlineWatch)
     }
 
     /// Checks what decoding cannot: every order kind has a reply limit, reminders are in natural
@@ -391,6 +445,19 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
             for (index, rule) in rules.enumerated() where rule.satisfiedByFeedback != nil {
                 throw fail("\(name)[\(index)].satisfiedByFeedback", "only reply rules can be met by a progress feedback")
             }
+        }
+        for (name, rules) in [("dispatch", dispatch), ("sign", sign), ("firstFeedback", firstFeedback)] {
+            for (index, rule) in rules.enumerated() where rule.progressReport != nil {
+                throw fail("\(name)[\(index)].progressReport", "only reply rules can ask for a progress report")
+            }
+        }
+        if let watch = deadlineWatch {
+            for (path, basis) in [("kbEntry", watch.kbEntry?.basis), ("supervisionPlan", watch.supervisionPlan?.basis),
+                                  ("monthEndClearing", watch.monthEndClearing?.basis), ("remindersIgnored", watch.remindersIgnored?.basis)]
+                where basis?.isEmpty == true {
+                throw fail("deadlineWatch.\(path).basis", "must quote the clause it comes from (or say the value is ours)")
+            }
+            if let count = watch.remindersIgnored?.count, count < 1 { throw fail("deadlineWatch.remindersIgnored.count", "must be at least 1") }
         }
         if let requires = extensionRequires, requires.basis.isEmpty {
             throw fail("extensionRequires.basis", "name the clause that requires these parts")

@@ -80,6 +80,9 @@ public struct UnitPeriodFigures: Hashable, Sendable {
     public var returnsRejected: Int
     /// Supervised orders (督办).
     public var supervised: Int
+    /// Orders whose reply limit passed with the profile's count of reminders unanswered (qidong 四 1
+    /// 两次催办仍不回复), as the deadline watch recorded them (event `offenceRecorded`).
+    public var remindersIgnored = 0
     /// baotou's month-end zero clearing (每月清零): orders whose reply-by falls in the period, and
     /// of them those replied or excluded by the period's end.
     public var dueInPeriod = 0
@@ -281,6 +284,8 @@ public enum Scorecards {
                                    rule: "qidong 四 1 「未在规定时间内回复导致超期的」 (recorded for the year-end ledger)"))
             out.append(ScoreFigure(name: "offence.redoneTwice", numerator: figures.redoneTwice, denominator: counts.dispatched,
                                    rule: "qidong 四 1 「导致工单发回重办2次(含2次)以上的」 (recorded for the year-end ledger)"))
+            out.append(ScoreFigure(name: "offence.remindersIgnored", numerator: figures.remindersIgnored, denominator: counts.dispatched,
+                                   rule: "qidong 四 1 「两次催办仍不回复和说明理由的」: the reply limit passed after two reminders with no reply, feedback, extension or return request (recorded by the deadline watch for the year-end ledger)"))
             out.append(ScoreFigure(name: "offence.returnRejected", numerator: figures.returnsRejected, denominator: counts.dispatched,
                                    rule: "qidong 四 4 「以办理情况作为退件理由随意退件的」; a return the office rejected (our reading)"))
             var flags: [String] = []

@@ -189,17 +189,23 @@ public enum CalendarStore {
             switch TimerKind(name: kind) {
             case .dispatchBy?:
                 try tx.execute("UPDATE work_orders SET dispatch_by = \(due.at) WHERE id = \(workOrder) AND dispatch_by = \(was)")
-            case .replyBy?:
+            case .replyBy?, .progressReport?, .redoDue?:
                 try tx.execute("""
                     UPDATE assignments SET reply_by = \(due.at), updated_at = \(now)
                     WHERE work_order_id = \(workOrder) AND active AND reply_by = \(was)
+                    """)
+                // baotou's month-end timer follows the reply-by's month.
+                try tx.execute("""
+                    UPDATE timers SET fire_at = \(DeadlineWatchRules.monthEnd(of: due.at))
+                    WHERE work_order_id = \(workOrder) AND kind = \(TimerKind.monthEnd.name) AND fire_at = \(DeadlineWatchRules.monthEnd(of: was))
+                      AND coalesce(fired_at, cancelled_at) IS NULL
                     """)
             case .returnWindow?:
                 try tx.execute("""
                     UPDATE assignments SET return_window_ends_at = \(due.at), updated_at = \(now)
                     WHERE work_order_id = \(workOrder) AND active AND return_window_ends_at = \(was)
                     """)
-            case .signBy?, .reminder(_)?, nil:
+            case .signBy?, .reminder(_)?, .firstFeedback?, .kbEntryDue?, .supervisionPlanDue?, .monthEnd?, nil:
                 break
             }
         }

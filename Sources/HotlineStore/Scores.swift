@@ -64,7 +64,7 @@ public enum Scores {
     public static func figures(period: ScoringPeriod, asOf: Date, on connection: PostgresConnection) throws -> [UnitPeriodFigures] {
         let rows = try connection.query("""
             WITH assessed AS (
-                SELECT a.unit_id, a.work_order_id, a.sign_by, a.signed_at, a.reply_by, a.replied_at,
+                SELECT a.id AS assignment_id, a.unit_id, a.work_order_id, a.sign_by, a.signed_at, a.reply_by, a.replied_at,
                        a.extensions_count > 0 AS extended, a.return_rejected, o.category, o.redo_count, o.supervised, o.rating AS order_rating,
                        x.work_order_id IS NOT NULL AS excluded
                 FROM assignments a
@@ -99,6 +99,10 @@ public enum Scores {
                    count(*) FILTER (WHERE j.problem_solved) AS solved,
                    count(*) FILTER (WHERE j.redo_count >= 2) AS redone_twice,
                    count(*) FILTER (WHERE j.return_rejected) AS returns_rejected,
+                   count(*) FILTER (WHERE EXISTS (
+                       SELECT 1 FROM events e WHERE e.work_order_id = j.work_order_id AND e.assignment_id = j.assignment_id
+                         AND e.type = 'offenceRecorded' AND e.data->>'offence' = 'remindersIgnored' AND e.occurred_at <= \(asOf)))
+                       AS reminders_ignored,
                    count(*) FILTER (WHERE j.supervised) AS supervised
             FROM judged j JOIN units u ON u.id = j.unit_id
             GROUP BY u.code, u.name, j.excluded, j.extended
@@ -136,6 +140,7 @@ public enum Scores {
             if try row.decode("extended", as: Bool.self) { figures.extended = adding(figures.extended, c) }
             figures.redoneTwice += try row.decode("redone_twice", as: Int.self)
             figures.returnsRejected += try row.decode("returns_rejected", as: Int.self)
+            figures.remindersIgnored += try row.decode("reminders_ignored", as: Int.self)
             figures.supervised += try row.decode("supervised", as: Int.self)
             byUnit[code] = figures
         }

@@ -10,6 +10,30 @@ public struct DueTimer: Sendable, Equatable {
     /// `timers.kind` as stored; `TimerKind(name:)` reads it.
     public var kind: String
     public var fireAt: Date
+    /// The unit the timer was scheduled for (`data.unit`), when it names one (`Timers.schedule`).
+    public var unit: String? = nil
+    /// Firings that failed before this claim (`recordFailure`).
+    public var attempts: Int = 0
+}
+
+/// A timer the deadline watch gave up on: its firing failed `attempts` times.
+public struct GivenUpTimer: Sendable, Equatable {
+    public var id: Int64
+    public var number: String
+    public var kind: String
+    public var fireAt: Date
+    public var givenUpAt: Date
+    public var attempts: Int
+    /// The last failure: a `SafeError`'s code and reason or an error's type name, never personal data.
+    public var reason: String
+}
+
+/// An order on a month-end list (baotou's zero clearing, `monthEnd`).
+public struct MonthEndEntry: Sendable, Equatable {
+    public var number: String
+    public var unit: String
+    public var replyBy: Date
+    public var listedAt: Date
 }
 
 /// A fact the deadline watch appends to an order's history beside the domain's events
@@ -34,12 +58,18 @@ public struct TimerStatus: Sendable, Equatable {
     public var oldestLate: Date?
     /// Active lead assignments whose reply-by has come without a reply.
     public var overdueAssignments: Int
+    /// Timers the deadline watch gave up on (their firing kept failing).
+    public var givenUp: Int
+    /// Open timers whose last firing failed and that wait for their next attempt.
+    public var retrying: Int
 
-    public init(due: Int, pending: Int, oldestLate: Date?, overdueAssignments: Int) {
+    public init(due: Int, pending: Int, oldestLate: Date?, overdueAssignments: Int, givenUp: Int = 0, retrying: Int = 0) {
         self.due = due
         self.pending = pending
         self.oldestLate = oldestLate
         self.overdueAssignments = overdueAssignments
+        self.givenUp = givenUp
+        self.retrying = retrying
     }
 }
 
@@ -59,11 +89,13 @@ public enum Timers {
     /// order's locking clause comes first: rows are locked in the clauses' order, so a timer whose
     /// order another transaction holds is skipped before it is locked, and that transaction's own
     /// timer updates do not wait for this claim's commit (a test holds an order and checks).
+    /// A timer whose firing failed waits until its `retry_at` (`recordFailure`).
     static func claimStatement(at now: Date, limit: Int) -> SQL {
         """
-        SELECT t.id, t.work_order_id, t.assignment_id, t.kind, t.fire_at
+        SELECT t.id, t.work_order_id, t.assignment_id, t.kind, t.fire_at, t.data->>'unit' AS unit, t.attempts
         FROM work_orders o JOIN timers t ON t.work_order_id = o.id
         WHERE t.fire_at <= \(now) AND t.fired_at IS NULL AND t.cancelled_at IS NULL
+          AND (t.retry_at IS NULL OR t.retry_at <= \(now))
         ORDER BY t.fire_at
         LIMIT \(limit)
         FOR NO KEY UPDATE OF o SKIP LOCKED
@@ -76,7 +108,8 @@ public enum Timers {
         try connection.query(claimStatement(at: now, limit: limit)).map { row in
             DueTimer(id: try row.decode("id", as: Int64.self), workOrderId: try row.decode("work_order_id", as: UUID.self),
                      assignmentId: try row.decode("assignment_id", as: Int64?.self), kind: try row.decode("kind", as: String.self),
-                     fireAt: try row.decode("fire_at", as: Date.self))
+                     fireAt: try row.decode("fire_at", as: Date.self), unit: try row.decode("unit", as: String?.self),
+                     attempts: try row.decode("attempts", as: Int.self))
         }
     }
 
@@ -113,19 +146,128 @@ public enum Timers {
         try Outbox.append(messages, on: connection)
     }
 
-    /// Timers due, pending, the oldest late one, and overdue assignments, at `now`.
+    /// Records a failed firing of `timer` (its transaction's effects already rolled back) in the
+    /// caller's transaction: one more attempt and the `reason`; the timer waits until `retryAt`,
+    /// or, when `retryAt` is nil, is given up: marked fired with `given_up_at`, so it leaves the
+    /// claim for good and shows in `status` and `givenUp`. `reason` must carry no personal data
+    /// (a `SafeError`'s code and reason, or an error's type name).
+    public static func recordFailure(_ timer: DueTimer, reason: String, retryAt: Date?, at now: Date,
+                                     on connection: PostgresConnection) throws {
+        if let retryAt {
+            try connection.execute("""
+                UPDATE timers SET attempts = attempts + 1, last_error = \(reason), retry_at = \(retryAt)
+                WHERE id = \(timer.id) AND fired_at IS NULL AND cancelled_at IS NULL
+                """)
+        } else {
+            try connection.execute("""
+                UPDATE timers SET attempts = attempts + 1, last_error = \(reason), retry_at = NULL, given_up_at = \(now),
+                    fired_at = \(now), data = data || jsonb_build_object('note', 'given up: ' || \(reason))
+                WHERE id = \(timer.id) AND fired_at IS NULL AND cancelled_at IS NULL
+                """)
+        }
+    }
+
+    /// The timers given up on, latest first (at most `limit`).
+    public static func givenUp(limit: Int = 20, on connection: PostgresConnection) throws -> [GivenUpTimer] {
+        try connection.query("""
+            SELECT t.id, o.number, t.kind, t.fire_at, t.given_up_at, t.attempts, coalesce(t.last_error, '') AS reason
+            FROM timers t JOIN work_orders o ON o.id = t.work_order_id
+            WHERE t.given_up_at IS NOT NULL
+            ORDER BY t.given_up_at DESC, t.id DESC LIMIT \(limit)
+            """).map { row in
+            GivenUpTimer(id: try row.decode("id"), number: try row.decode("number"), kind: try row.decode("kind"),
+                         fireAt: try row.decode("fire_at"), givenUpAt: try row.decode("given_up_at"),
+                         attempts: try row.decode("attempts"), reason: try row.decode("reason"))
+        }
+    }
+
+    /// Schedules the follow-up timer `kind` (`kbEntryDue` after a reply marked for the knowledge
+    /// base, `supervisionPlanDue` after an on-site supervision) of an order in the caller's
+    /// transaction: the profile's `deadlineWatch` limit counted from `from` under `calendar`.
+    /// Returns its instant, or nil (nothing written) when the profile has no such rule. A timer
+    /// counted Monday to Friday for want of a year's arrangement is counted again when the year
+    /// is loaded, like the lifecycle's. `unit` is the unit that owes the follow-up.
+    @discardableResult
+    public static func schedule(_ kind: TimerKind, workOrder: UUID, assignment: Int64?, unit: String, from: Date,
+                                profile: PolicyProfile, calendar: WorkingCalendar, actor: String, at now: Date,
+                                on connection: PostgresConnection) throws -> Date? {
+        guard let followUp = profile.deadlineWatch?.followUp(kind) else { return nil }
+        let rule = DueRule(from: from, limit: followUp.limit)
+        let due = try rule.due(calendar: calendar)
+        try connection.execute("""
+            INSERT INTO timers (work_order_id, assignment_id, kind, fire_at, data)
+            VALUES (\(workOrder), \(assignment), \(kind.name), \(due.at), jsonb_build_object('unit', \(unit)::text))
+            """)
+        if let year = due.weekdayFallbackYear {
+            try CalendarStore.markWeekdayFallbacks([kind: WeekdayFallback(rule: rule, year: year)], orderId: workOrder, actor: actor,
+                                                   at: now, on: connection)
+        }
+        return due.at
+    }
+
+    /// Cancels the open timers `kind` of an order in the caller's transaction (the knowledge-base
+    /// entry written, the supervision plan filed); returns how many.
+    @discardableResult
+    public static func cancel(_ kind: TimerKind, workOrder: UUID, at now: Date, on connection: PostgresConnection) throws -> Int {
+        try connection.execute("""
+            UPDATE timers SET cancelled_at = \(now)
+            WHERE work_order_id = \(workOrder) AND kind = \(kind.name) AND coalesce(fired_at, cancelled_at) IS NULL
+            """)
+    }
+
+    /// Reminders fired before the reply-by `replyBy` of an order and left unanswered: none when
+    /// the unit gave a feedback, or asked for an extension or a return, after the first of them.
+    public static func remindersIgnored(workOrder: UUID, replyBy: Date, on connection: PostgresConnection) throws -> Int {
+        try connection.query("""
+            WITH r AS (
+                SELECT count(*) AS n, min(occurred_at) AS first FROM events
+                WHERE work_order_id = \(workOrder) AND type = 'reminded' AND data->>'replyBy' = \(ChinaTime.format(replyBy))
+            )
+            SELECT CASE WHEN EXISTS (
+                SELECT 1 FROM events e WHERE e.work_order_id = \(workOrder) AND e.occurred_at >= r.first
+                  AND e.type IN ('fedBack', 'extensionRequested', 'returnRequested')) THEN 0 ELSE r.n END AS ignored
+            FROM r
+            """).first!.decode("ignored", as: Int.self)
+    }
+
+    /// Whether the order was approved for exclusion (剔除) by `now`.
+    public static func isExcluded(workOrder: UUID, at now: Date, on connection: PostgresConnection) throws -> Bool {
+        !(try connection.query("""
+            SELECT 1 AS one FROM order_exclusions WHERE work_order_id = \(workOrder) AND approved_at <= \(now)
+            """).isEmpty)
+    }
+
+    /// baotou's month-end list for `month` (`YYYY-MM`): the orders the `monthEnd` timers listed,
+    /// by unit and number.
+    public static func monthEndList(month: String, on connection: PostgresConnection) throws -> [MonthEndEntry] {
+        try connection.query("""
+            SELECT o.number, e.data->>'unit' AS unit, e.data->>'replyBy' AS reply_by, e.occurred_at
+            FROM events e JOIN work_orders o ON o.id = e.work_order_id
+            WHERE e.type = 'monthEndUncleared' AND e.data->>'month' = \(month)
+            ORDER BY e.data->>'unit', o.number
+            """).map { row in
+            MonthEndEntry(number: try row.decode("number"), unit: try row.decode("unit"),
+                          replyBy: ChinaTime.parse(try row.decode("reply_by", as: String.self)) ?? Date(timeIntervalSince1970: 0),
+                          listedAt: try row.decode("occurred_at"))
+        }
+    }
+
+    /// Timers due, pending, the oldest late one, overdue assignments, and timers retrying or given
+    /// up, at `now`.
     public static func status(at now: Date, on connection: PostgresConnection) throws -> TimerStatus {
         let timers = try connection.query("""
             SELECT count(*) FILTER (WHERE fire_at <= \(now)) AS due, count(*) FILTER (WHERE fire_at > \(now)) AS pending,
-                   min(fire_at) AS oldest
+                   min(fire_at) AS oldest, count(*) FILTER (WHERE retry_at IS NOT NULL) AS retrying
             FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL
             """).first!
+        let givenUp = try connection.query("SELECT count(*) FROM timers WHERE given_up_at IS NOT NULL").first!.decode(0, as: Int64.self)
         let oldest = try timers.decode("oldest", as: Date?.self)
         let overdue = try connection.query("""
             SELECT count(*) FROM assignments
             WHERE active AND role = 'lead' AND replied_at IS NULL AND reply_by <= \(now)
             """).first!.decode(0, as: Int64.self)
         return TimerStatus(due: Int(try timers.decode("due", as: Int64.self)), pending: Int(try timers.decode("pending", as: Int64.self)),
-                           oldestLate: oldest.flatMap { $0 <= now ? $0 : nil }, overdueAssignments: Int(overdue))
+                           oldestLate: oldest.flatMap { $0 <= now ? $0 : nil }, overdueAssignments: Int(overdue),
+                           givenUp: Int(givenUp), retrying: Int(try timers.decode("retrying", as: Int64.self)))
     }
 }

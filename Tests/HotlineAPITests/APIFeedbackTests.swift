@@ -41,6 +41,7 @@ import Testing
             #expect(planned.status == 200, "\(planned)")
             #expect((planned.json["feedback"] as? [[String: Any]])?.first?["plan"] as? String == "12月底前完成管网改造")
             #expect((planned.json["feedback"] as? [[String: Any]])?.first?["satisfiesReplyLimit"] as? Bool == true)
+            #expect(Self.timer(planned, "progressReport") == "cancelled", "class C's limit is a progress-report timer, met")
 
             // qidong: only the reply meets the limit; a feedback is recorded, the reply-by runs on.
             let qidong = try api.dispatchedOrder(profile: "qidong", category: .help, lead: "WATER")
@@ -60,8 +61,11 @@ import Testing
             let signed = try api.curl("POST", "/v1/orders/\(outage)/sign", token: water)
             #expect(signed.status == 200, "\(signed)")
             let signedAt = try #require((signed.json["units"] as? [[String: Any]])?.first?["signedAt"] as? String)
+            // Signing started the deadline watch's first-feedback timer; the feedback cancels it.
+            #expect(Self.timer(signed, "firstFeedback") == "pending", "\(signed.json["timers"] ?? "")")
             let fed = try api.curl("POST", "/v1/orders/\(outage)/feedback", token: water, body: #"{"text": "抢修队伍已到场"}"#)
             #expect(fed.status == 200, "\(fed)")
+            #expect(Self.timer(fed, "firstFeedback") == "cancelled")
             let entry = try #require((fed.json["feedback"] as? [[String: Any]])?.first)
             // 签收后2个小时内反馈初步办理意见: due two hours after the signing, met by this feedback.
             let due = try #require((entry["firstFeedbackDue"] as? String).flatMap(ChinaTimeParse.parse))

@@ -6,6 +6,7 @@ import HotlineRuntime
 import HotlineStore
 import HotlineTestSupport
 import PostgresClient
+import Testing
 
 /// A fresh database with units, orders created and dispatched through the domain and the store
 /// (as intake and routing do), and a claimer on a moved clock.
@@ -13,7 +14,8 @@ final class DeadlineFixture: @unchecked Sendable {
     // @unchecked Sendable: used by one test at a time.
     let url: String
     let database: PostgresConnection
-    let calendar = try! WorkingCalendar.bundled()
+    /// The built-in calendar; a test of years not loaded sets the stored one (`CalendarStore.read`).
+    var calendar = try! WorkingCalendar.bundled()
     let clock: ManualClock
 
     static let units = ["WATER", "HOUSING", "POWER"]
@@ -46,9 +48,9 @@ final class DeadlineFixture: @unchecked Sendable {
         try Lifecycle.apply(command, to: order, now: now, profile: try PolicyProfile.bundled(profile), calendar: calendar).get()
     }
 
-    /// An order received and accepted at `at`, then dispatched to WATER at `at` (in `tx`).
+    /// An order received and accepted at `at` (in `tx`): it waits for dispatch.
     @discardableResult
-    func dispatchedOrder(profile: String, kind: OrderKind, at: Date, on tx: PostgresConnection) throws -> UUID {
+    func acceptedOrder(profile: String, kind: OrderKind, at: Date, on tx: PostgresConnection) throws -> UUID {
         let id = UUID()
         let order = WorkOrder(id: id.uuidString, kind: kind, channel: .phone, receivedAt: at)
         let number = try WorkOrders.reserveNumbers(receivedAt: [at], on: tx)[0]
@@ -56,6 +58,13 @@ final class DeadlineFixture: @unchecked Sendable {
                                contentPII: "幸福小区停水", citizenPhonePII: "13800138000")
         try WorkOrders.create([OrderCreation(order: new, transition: try rules(.accept, order, profile: profile, at: at), outbox: [])],
                               actor: "test", at: at, on: tx)
+        return id
+    }
+
+    /// An order received and accepted at `at`, then dispatched to WATER at `at` (in `tx`).
+    @discardableResult
+    func dispatchedOrder(profile: String, kind: OrderKind, at: Date, on tx: PostgresConnection) throws -> UUID {
+        let id = try acceptedOrder(profile: profile, kind: kind, at: at, on: tx)
         try apply(.dispatch(lead: "WATER", coUnits: []), to: id, profile: profile, at: at, on: tx)
         return id
     }
@@ -92,4 +101,24 @@ func china(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3600)!
     return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))!
+}
+
+/// Walks `schedule` (timer kind → instant) in time order on the fixture's clock: one second before
+/// each instant nothing fires; at the instant exactly the timers due then fire, under their rule.
+func walk(_ fixture: DeadlineFixture, _ claimer: TimerClaimer, _ schedule: [String: Date]) throws {
+    let instants = Dictionary(grouping: schedule.keys, by: { schedule[$0]! }).sorted { $0.key < $1.key }
+    for (instant, kinds) in instants {
+        fixture.clock.set(instant.addingTimeInterval(-1))
+        let early = try claimer.fireDue(on: fixture.database)
+        #expect(early.fired.isEmpty, "nothing due one second before \(ChinaTime.format(instant)), fired \(early.fired)")
+        fixture.clock.set(instant)
+        let due = try claimer.fireDue(on: fixture.database)
+        #expect(due.fired.sorted() == kinds.sorted(), "at \(ChinaTime.format(instant))")
+        #expect(due.movedOn == 0 && due.failed == 0)
+    }
+}
+
+/// The types of the events the deadline watch wrote on an order, in order.
+func events(_ fixture: DeadlineFixture, _ id: UUID) throws -> [String] {
+    try fixture.strings("SELECT type FROM events WHERE work_order_id = \(id) AND actor = 'deadline-watch' ORDER BY id")
 }

@@ -28,9 +28,14 @@ struct DeadlineRulesTests {
             #expect(section.contains("`\(rule.name)`"), "README's deadline-watch table lacks \(rule.name)")
             #expect(section.contains("| `\(rule.kind)` |"), "README's deadline-watch table lacks \(rule.kind)")
         }
-        for kind in [TimerKind.dispatchBy, .signBy, .returnWindow, .reminder(0), .replyBy] {
+        let kinds: [TimerKind] = [.dispatchBy, .signBy, .returnWindow, .reminder(0), .replyBy, .firstFeedback, .progressReport, .redoDue,
+                                  .kbEntryDue, .supervisionPlanDue, .monthEnd]
+        for kind in kinds {
             #expect(DeadlineRules.all.contains(DeadlineRules.rule(for: kind)))
+            #expect(TimerKind(name: kind.name) == kind)
+            #expect(DeadlineMetrics.kind(kind.name) != "unknown", "\(kind.name) has its own metric dimension")
         }
+        #expect(Set(DeadlineRules.all.map(\.kind)).count == DeadlineRules.all.count)
     }
 
     @Test func timersOfAnOrderThatMovedOnDoNothing() throws {
@@ -75,5 +80,43 @@ struct DeadlineRulesTests {
         }
         #expect(reminder.order == order && reminder.events.isEmpty && reminder.timers.isEmpty)
         #expect(reminded == [.reminded(index: 1, replyBy: order.assignment!.replyBy)])
+    }
+
+    /// baotou's month end: a period ending at 24:00 on the month's last day belongs to that month.
+    @Test func theMonthEndOfAReplyByIsTheEndOfTheMonthItsPeriodEndsIn() {
+        #expect(DeadlineWatchRules.monthEnd(of: china(2026, 11, 1)) == china(2026, 11, 1))
+        #expect(DeadlineWatchRules.monthEnd(of: china(2026, 11, 1, 0, 1)) == china(2026, 12, 1))
+        #expect(DeadlineWatchRules.monthEnd(of: china(2026, 12, 31, 20)) == china(2027, 1, 1))
+        #expect(DeadlineRules.month(endingAt: china(2026, 11, 1)) == "2026-10")
+        #expect(DeadlineRules.month(endingAt: china(2027, 1, 1)) == "2026-12")
+    }
+
+    @Test func followUpsOfAnOrderThatMovedOnDoNothingButAKBEntryIsOwedAfterTheReply() throws {
+        let replied = try Lifecycle.apply(.reply(unit: "WATER", contactedCitizen: true), to: try dispatched(), now: at, profile: profile,
+                                          calendar: calendar).get().order
+        for kind in [TimerKind.firstFeedback, .progressReport, .redoDue, .supervisionPlanDue, .monthEnd] {
+            #expect(DeadlineRules.fire(kind, dueAt: at, order: replied, now: at, profile: profile, calendar: calendar)
+                    == .movedOn(note: "the unit replied"), "\(kind.name)")
+        }
+        guard case let .fire(_, effects, rule) = DeadlineRules.fire(.kbEntryDue, dueAt: at, order: replied, now: at, profile: profile,
+                                                                    calendar: calendar, facts: TimerFacts(unit: "WATER")) else {
+            Issue.record("kbEntryDue did not fire")
+            return
+        }
+        #expect(rule == "kbEntryDuePassed")
+        #expect(effects == [.limitOverdue(.kbEntryDue, unit: "WATER", dueAt: at)])
+        // Two reminders ignored: an offence beside the overdue mark (qidong only).
+        guard case let .fire(_, offence, _) = DeadlineRules.fire(.replyBy, dueAt: at, order: try dispatched(), now: at, profile: profile,
+                                                                 calendar: calendar, facts: TimerFacts(remindersIgnored: 2)) else {
+            Issue.record("replyBy did not fire")
+            return
+        }
+        #expect(offence == [.replyOverdue(dueAt: at), .supervised(.overdue), .remindersIgnored(reminders: 2)])
+        guard case let .fire(_, once, _) = DeadlineRules.fire(.replyBy, dueAt: at, order: try dispatched(), now: at, profile: profile,
+                                                              calendar: calendar, facts: TimerFacts(remindersIgnored: 1)) else {
+            Issue.record("replyBy did not fire")
+            return
+        }
+        #expect(once == [.replyOverdue(dueAt: at), .supervised(.overdue)])
     }
 }
