@@ -333,10 +333,17 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
     public var sms: SMSTemplate
     public var scoring: ScoringScheme
     public var intake: IntakeRules
+    /// 督办 kinds; nil: the profile names none.
+    public var supervision: SupervisionRules?
+    /// 剔除 requests; nil: only a basis is asked for.
+    public var exclusion: ExclusionRules?
+    /// 知识库 entries owed by orders marked for it.
+    public var knowledgeBase: KnowledgeBaseRules?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, name, document, keyedBy, dispatch, sign, firstFeedback, reply, returns, extensions, extensionRequires, redo,
              remindersBeforeReply, remindersBasis, revisit, sms, scoring, intake
+        case supervision, exclusion, knowledgeBase
     }
 
     public init(from decoder: any Decoder) throws {
@@ -360,6 +367,9 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         sms = try c.decode(SMSTemplate.self, forKey: .sms)
         scoring = try c.decode(ScoringScheme.self, forKey: .scoring)
         intake = try c.decode(IntakeRules.self, forKey: .intake)
+        supervision = try c.decodeIfPresent(SupervisionRules.self, forKey: .supervision)
+        exclusion = try c.decodeIfPresent(ExclusionRules.self, forKey: .exclusion)
+        knowledgeBase = try c.decodeIfPresent(KnowledgeBaseRules.self, forKey: .knowledgeBase)
     }
 
     /// Checks what decoding cannot: every order kind has a reply limit, reminders are in natural
@@ -412,6 +422,13 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         if let returns, let max = returns.maxReturnsBeforeSupervision, max < 1 {
             throw fail("returns.maxReturnsBeforeSupervision", "must be at least 1")
         }
+        if let supervision {
+            if supervision.kinds.isEmpty { throw fail("supervision.kinds", "name at least one kind (omit supervision for none)") }
+            if Set(supervision.kinds.map(\.id)).count != supervision.kinds.count { throw fail("supervision.kinds", "ids must be unique") }
+            if supervision.basis.isEmpty { throw fail("supervision.basis", "name the clause the kinds come from") }
+        }
+        if let exclusion, exclusion.basis.isEmpty { throw fail("exclusion.basis", "name the clause, or say the rule is ours") }
+        if let knowledgeBase, knowledgeBase.basis.isEmpty { throw fail("knowledgeBase.basis", "name the clause, or say the rule is ours") }
         if let redo, let max = redo.maxRedos, max < 1 {
             throw fail("redo.maxRedos", "must be at least 1 (omit redo for none)")
         }
