@@ -21,9 +21,13 @@ public struct Workbench: Sendable {
     let clock: any HotlineClock
     let logger: Logger
     let metrics: APIMetrics?
+    /// The hotline's own profile (`HOTLINE_PROFILE`): the office's records and reports are kept under it.
+    let hotlineProfile: String
 
     public init(pool: PostgresPool, profiles: [String: PolicyProfile], calendars: CalendarSource,
-                clock: any HotlineClock = SystemClock(), logger: Logger = Logger(label: "hotline-api"), metrics: APIMetrics? = nil) {
+                clock: any HotlineClock = SystemClock(), logger: Logger = Logger(label: "hotline-api"), metrics: APIMetrics? = nil,
+                hotlineProfile: String = "qidong") {
+        self.hotlineProfile = hotlineProfile
         self.pool = pool
         self.profiles = profiles
         self.calendars = calendars
@@ -34,14 +38,15 @@ public struct Workbench: Sendable {
 
     /// The bundled profiles and calendar, a pool of `connections` to `databaseURL`.
     public static func live(databaseURL: String, connections: Int, calendars: CalendarSource, logger: Logger,
-                            metrics: APIMetrics?) throws -> Workbench {
+                            metrics: APIMetrics?, hotlineProfile: String = "qidong") throws -> Workbench {
         let profiles = Dictionary(uniqueKeysWithValues: try PolicyProfile.allBundled().map { ($0.id, $0) })
         return Workbench(pool: PostgresPool(url: databaseURL, size: connections, applicationName: "hotline-api"),
-                         profiles: profiles, calendars: calendars, logger: logger, metrics: metrics)
+                         profiles: profiles, calendars: calendars, logger: logger, metrics: metrics, hotlineProfile: hotlineProfile)
     }
 
     /// Adds the routes to `router`.
     public func addRoutes(to router: Router<BasicRequestContext>) {
+        addOfficeRoutes(to: router)
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
@@ -263,6 +268,8 @@ public struct Workbench: Sendable {
         case noDraft
         case notASubUnit(NotASubUnit)
         case notACoUnit(NotACoUnit)
+        case actionIncomplete(ActionIncomplete)
+        case noExclusionRequest
 
         init?(_ error: any Error) {
             switch error {
@@ -276,6 +283,8 @@ public struct Workbench: Sendable {
             case is NoReplyDraft: self = .noDraft
             case let refused as NotASubUnit: self = .notASubUnit(refused)
             case let refused as NotACoUnit: self = .notACoUnit(refused)
+            case let incomplete as ActionIncomplete: self = .actionIncomplete(incomplete)
+            case is NoExclusionRequest: self = .noExclusionRequest
             default: return nil
             }
         }
@@ -319,6 +328,11 @@ public struct Workbench: Sendable {
                                 detail: "the hand-down is not valid (pingdingshan 一(四): 三级网络单位……负责接收和办理二级网络单位交办的市长热线事项,并向二级网络单位报告办理情况)")
             case .notACoUnit(let refused):
                 return .forbidden("only a co-unit sends a contribution to the lead unit \(refused.lead)")
+            case .actionIncomplete(let incomplete):
+                return .invalid(incomplete.problems.map { FieldProblem($0.pointer, $0.problem) }, detail: incomplete.detail)
+            case .noExclusionRequest:
+                return .conflict(code: "no-exclusion-request", detail: "there is no exclusion request to decide; the lead unit asks first",
+                                 state: state, version: version)
             case .noDraft:
                 return .conflict(code: "no-reply-draft", detail: "there is no reply draft to review; write one first (POST …/reply)",
                                  state: state, version: version)

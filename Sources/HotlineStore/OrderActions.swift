@@ -119,6 +119,20 @@ public enum OrderAction: Sendable, Equatable {
     case contribute(unit: String, textPII: String)
     /// 反馈: the lead unit's progress (and plan) short of the final reply. Personal data.
     case feedback(unit: String, textPII: String, planPII: String?)
+    /// The office's revisit by phone: the citizen's answers (`OfficeDecisions`).
+    case phoneRevisit(PhoneRevisit)
+    /// The office's decisions on a rated order: 重办, exempt (with the unit's proof), close.
+    case redo(reason: RedoReason?, notePII: String?)
+    case exempt(reason: ExemptReason, proofPII: String?, notePII: String?)
+    case closeAfterRevisit(notePII: String?)
+    /// 督办 of one of the profile's kinds.
+    case supervise(SupervisionRequest)
+    /// 剔除: the lead unit asks, the office decides.
+    case requestExclusion(unit: String, ExclusionRequest)
+    case approveExclusion
+    case rejectExclusion(reason: String?)
+    /// The office marks the order for the knowledge base: the lead unit owes an entry after its reply.
+    case markForKnowledgeBase
 
     /// The domain's command for it; nil for a draft (which changes no state). A review's command
     /// is made from its draft.
@@ -134,6 +148,8 @@ public enum OrderAction: Sendable, Equatable {
         case .approveExtension(let amount): .approveExtension(amount: amount)
         case .rejectExtension: .rejectExtension
         case .saveReplyDraft, .reviewReply, .handDown, .contribute: nil
+        case .phoneRevisit, .redo, .exempt, .closeAfterRevisit, .supervise, .requestExclusion, .approveExclusion, .rejectExclusion,
+             .markForKnowledgeBase: nil
         case .feedback(let unit, _, _): .feedback(unit: unit)
         }
     }
@@ -227,6 +243,10 @@ public enum OrderActions {
         guard let current else { throw OfficeAndUnitCommandError.noSuchOrder(number) }
         if let expectedVersion, current != expectedVersion {
             throw WorkOrderStoreError.concurrentUpdate(number: number, readAt: expectedVersion)
+        }
+        if let outcome = try officeDecision(action, number: number, actor: actor, at: now, profiles: profiles, calendar: calendar,
+                                            on: connection) {
+            return outcome
         }
         // The three-level network: a level-3 unit's reply goes to its level-2 unit, not to the rules.
         switch action {
@@ -328,6 +348,8 @@ public enum OrderActions {
                                  contactedCitizen: draft.contactedCitizen, confidential: stored.order.confidential,
                                  profile: stored.profile, repliedAt: now),
                 of: stored, at: now), on: connection)
+            try KnowledgeBase.scheduleEntryDue(orderId: stored.id, at: now, profile: profile, calendar: calendar,
+                                               on: connection)
         case let .feedback(unit, text, plan):
             let satisfies = transition.events.contains { if case .fedBack(_, true) = $0 { true } else { false } }
             // henan: the first feedback counts from signing (the lead assignment's signed_at).
@@ -347,7 +369,8 @@ public enum OrderActions {
                 INSERT INTO order_feedback (work_order_id, unit_id, actor, text_pii, plan_pii, satisfies_reply_limit, first_feedback_due, given_at)
                 VALUES (\(stored.id), (SELECT id FROM units WHERE code = \(unit)), \(actor), \(text), \(plan), \(satisfies), \(firstDue), \(now))
                 """)
-        case .sign, .dispatch, .saveReplyDraft, .handDown, .contribute:
+        case .sign, .dispatch, .saveReplyDraft, .handDown, .contribute, .phoneRevisit, .redo, .exempt, .closeAfterRevisit, .supervise,
+             .requestExclusion, .approveExclusion, .rejectExclusion, .markForKnowledgeBase:
             break
         }
         return ActionOutcome(before: stored, transition: transition)

@@ -24,7 +24,8 @@ struct APICommand: WorkerCommand {
         guard (1...64).contains(connections) else { throw ValidationError("HOTLINE_API_CONNECTIONS=\(text) is not a whole number from 1 to 64") }
         let calendars = try WorkerRules.calendar(logger: worker.logger)
         let workbench = try Workbench.live(databaseURL: configuration.databaseURL, connections: connections, calendars: calendars,
-                                           logger: worker.logger, metrics: APIMetrics(registry: worker.metrics.registry, worker: worker.kind))
+                                           logger: worker.logger, metrics: APIMetrics(registry: worker.metrics.registry, worker: worker.kind),
+                                           hotlineProfile: configuration.profile)
         worker.addRoutes { router in workbench.addRoutes(to: router) }
         worker.watchCalendar(calendars)
         return worker
