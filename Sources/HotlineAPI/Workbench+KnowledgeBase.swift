@@ -87,19 +87,10 @@ extension Workbench {
             let result = try await pool.withConnection { connection -> ActResult in
                 do {
                     return try connection.withTransaction { tx -> ActResult in
-                        if let key {
-                            switch try IdempotencyKeys.lookup(tokenId: caller.tokenId, key: key, request: requestName, body: body, on: tx) {
-                            case .fresh: break
-                            case .replay(let answer): return .replayed(answer)
-                            case .mismatch: throw APIError.idempotencyKeyReused
-                            }
+                        try Self.once(key, caller: caller, request: requestName, body: body, on: tx) {
+                            let (status, json) = try work(caller, body, tx)
+                            return StoredAnswer(status: Int(status.code), body: json.data)
                         }
-                        let (status, json) = try work(caller, body, tx)
-                        let stored = StoredAnswer(status: Int(status.code), body: json.data)
-                        if let key {
-                            try IdempotencyKeys.remember(tokenId: caller.tokenId, key: key, request: requestName, body: body, answer: stored, on: tx)
-                        }
-                        return .acted(stored)
                     }
                 } catch let error as KnowledgeBaseError {
                     throw Self.problem(error)
@@ -111,15 +102,10 @@ extension Workbench {
                     throw APIError.invalid([FieldProblem("/item", "must be one of the profile's items for this kind")], detail: "the record is not valid")
                 }
             }
-            switch result {
-            case .acted(let answer):
+            if case .acted = result {
                 logger.info("office record", metadata: ["hotline.api.request": "\(requestName)", "hotline.token.id": "\(caller.tokenId)"])
-                return Self.raw(.init(code: answer.status), answer.body, headers: [:])
-            case .replayed(let answer):
-                var headers = HTTPFields()
-                headers[Self.replayedHeader] = "true"
-                return Self.raw(.init(code: answer.status), answer.body, headers: headers)
             }
+            return Self.response(result)
         }
     }
 

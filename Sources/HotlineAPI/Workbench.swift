@@ -194,42 +194,32 @@ public struct Workbench: Sendable {
             let result = try await pool.withConnection { connection -> ActResult in
                 do {
                     return try connection.withTransaction { tx -> ActResult in
-                        if let key {
-                            switch try IdempotencyKeys.lookup(tokenId: caller.tokenId, key: key, request: requestName, body: body, on: tx) {
-                            case .fresh: break
-                            case .replay(let answer): return .replayed(answer)
-                            case .mismatch: throw APIError.idempotencyKeyReused
+                        try Self.once(key, caller: caller, request: requestName, body: body, on: tx) {
+                            guard let profileName = try OrderViews.visibleProfile(number, to: caller.unit, on: tx) else { throw APIError.notFound }
+                            if officeOnly && caller.role != .office { throw APIError.forbidden("only the hotline office does this") }
+                            let action = try makeAction(caller, body, profiles[profileName])
+                            if case let .dispatch(lead, coUnits) = action {
+                                let unknown = try OrderViews.unknownUnits([lead] + coUnits, on: tx)
+                                let problems = ([("/lead", lead)] + coUnits.enumerated().map { ("/coUnits/\($0.offset)", $0.element) })
+                                    .filter { unknown.contains($0.1) }.map { FieldProblem($0.0, "names no active unit") }
+                                if !problems.isEmpty { throw APIError.invalid(problems, detail: "the dispatch is not valid") }
                             }
+                            try calendars.refreshIfDue(on: tx)
+                            _ = try OrderActions.perform(action, number: number, actor: caller.actor, expectedVersion: expectedVersion,
+                                                         at: now, profiles: profiles, calendar: calendars.current, on: tx)
+                            // A unit that handed the order back no longer sees it: answer with its state only.
+                            let answer: JSON
+                            if try OrderViews.visibleProfile(number, to: caller.unit, on: tx) != nil,
+                               let detail = try OrderViews.detail(number, unit: caller.unit, on: tx) {
+                                let people = try ApiTokens.people(OrderJSON.tokenIds(detail), on: tx)
+                                answer = OrderJSON.detail(detail, caller: caller, people: people, now: now)
+                            } else {
+                                let current = try OrderViews.currentState(number, on: tx)
+                                answer = .object([("number", .string(number)), ("state", .optional(current?.state)),
+                                                  ("version", current.map { .int($0.version) } ?? .null)])
+                            }
+                            return StoredAnswer(status: 200, body: answer.data)
                         }
-                        guard let profileName = try OrderViews.visibleProfile(number, to: caller.unit, on: tx) else { throw APIError.notFound }
-                        if officeOnly && caller.role != .office { throw APIError.forbidden("only the hotline office does this") }
-                        let action = try makeAction(caller, body, profiles[profileName])
-                        if case let .dispatch(lead, coUnits) = action {
-                            let unknown = try OrderViews.unknownUnits([lead] + coUnits, on: tx)
-                            let problems = ([("/lead", lead)] + coUnits.enumerated().map { ("/coUnits/\($0.offset)", $0.element) })
-                                .filter { unknown.contains($0.1) }.map { FieldProblem($0.0, "names no active unit") }
-                            if !problems.isEmpty { throw APIError.invalid(problems, detail: "the dispatch is not valid") }
-                        }
-                        try calendars.refreshIfDue(on: tx)
-                        _ = try OrderActions.perform(action, number: number, actor: caller.actor, expectedVersion: expectedVersion,
-                                                     at: now, profiles: profiles, calendar: calendars.current, on: tx)
-                        // A unit that handed the order back no longer sees it: answer with its state only.
-                        let answer: JSON
-                        if try OrderViews.visibleProfile(number, to: caller.unit, on: tx) != nil,
-                           let detail = try OrderViews.detail(number, unit: caller.unit, on: tx) {
-                            let people = try ApiTokens.people(OrderJSON.tokenIds(detail), on: tx)
-                            answer = OrderJSON.detail(detail, caller: caller, people: people, now: now)
-                        } else {
-                            let current = try OrderViews.currentState(number, on: tx)
-                            answer = .object([("number", .string(number)), ("state", .optional(current?.state)),
-                                              ("version", current.map { .int($0.version) } ?? .null)])
-                        }
-                        let stored = StoredAnswer(status: 200, body: answer.data)
-                        if let key {
-                            try IdempotencyKeys.remember(tokenId: caller.tokenId, key: key, request: requestName, body: body,
-                                                         answer: stored, on: tx)
-                        }
-                        return .acted(stored)
                     }
                 } catch {
                     // Refused after the transaction rolled back: say where the order is now.
@@ -238,22 +228,47 @@ public struct Workbench: Sendable {
                     throw refusal.problem(state: current?.state, version: current?.version)
                 }
             }
-            switch result {
-            case .acted(let answer):
+            if case .acted = result {
                 logger.info("order action", metadata: ["hotline.api.request": "\(requestName)", "hotline.token.id": "\(caller.tokenId)",
                                                        "hotline.unit": "\(caller.unit ?? "office")"])
-                return Self.raw(.init(code: answer.status), answer.body, headers: [:])
-            case .replayed(let answer):
-                var headers = HTTPFields()
-                headers[Self.replayedHeader] = "true"
-                return Self.raw(.init(code: answer.status), answer.body, headers: headers)
             }
+            return Self.response(result)
         }
     }
 
     enum ActResult: Sendable {
         case acted(StoredAnswer)
         case replayed(StoredAnswer)
+    }
+
+    /// In the caller's transaction: the answer kept under `key` when this is a retry of the same
+    /// request (422 when the key named another), else `work`'s answer, kept under the key.
+    static func once(_ key: String?, caller: ApiCaller, request: String, body: Data, on tx: PostgresConnection,
+                     _ work: () throws -> StoredAnswer) throws -> ActResult {
+        if let key {
+            switch try IdempotencyKeys.lookup(tokenId: caller.tokenId, key: key, request: request, body: body, on: tx) {
+            case .fresh: break
+            case .replay(let answer): return .replayed(answer)
+            case .mismatch: throw APIError.idempotencyKeyReused
+            }
+        }
+        let answer = try work()
+        if let key {
+            try IdempotencyKeys.remember(tokenId: caller.tokenId, key: key, request: request, body: body, answer: answer, on: tx)
+        }
+        return .acted(answer)
+    }
+
+    /// The answer acted on or replayed (`Idempotent-Replayed: true`).
+    static func response(_ result: ActResult) -> Response {
+        switch result {
+        case .acted(let answer):
+            return raw(.init(code: answer.status), answer.body, headers: [:])
+        case .replayed(let answer):
+            var headers = HTTPFields()
+            headers[replayedHeader] = "true"
+            return raw(.init(code: answer.status), answer.body, headers: headers)
+        }
     }
 
     /// Errors of the rules and the store that refuse an action, as problems.

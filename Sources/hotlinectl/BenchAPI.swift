@@ -143,53 +143,49 @@ struct BenchAPI: ParsableCommand {
 
     /// `clients` threads each run the operation `make` returns until `seconds` pass.
     static func timed(clients: Int, seconds: Int, _ make: @escaping @Sendable (Int) throws -> () throws -> Bool) throws -> Run {
+        let end = Date().addingTimeInterval(Double(seconds))
+        return threads(clients) { index, recorder in
+            let operation = try make(index)
+            while Date() < end { recorder.measure(operation) }
+        }
+    }
+
+    /// `clients` threads share `items`, each running the operation `make` returns on its share.
+    static func counted(_ items: [String], clients: Int, _ make: @escaping @Sendable (Int) throws -> (String) throws -> Bool) throws -> Run {
+        threads(clients) { index, recorder in
+            let operation = try make(index)
+            for item in stride(from: index, to: items.count, by: clients).map({ items[$0] }) { recorder.measure { try operation(item) } }
+        }
+    }
+
+    /// Runs `work` on `clients` threads at once, each with its own recorder; the run is all of them.
+    static func threads(_ clients: Int, _ work: @escaping @Sendable (Int, Recorder) throws -> Void) -> Run {
         let results = Results()
-        let start = Date(), end = start.addingTimeInterval(Double(seconds))
+        let start = Date()
         let group = DispatchGroup()
         for index in 0..<clients {
             group.enter()
             Thread {
                 defer { group.leave() }
-                var latencies: [Double] = [], failures = 0
-                do {
-                    let operation = try make(index)
-                    while Date() < end {
-                        let began = DispatchTime.now().uptimeNanoseconds
-                        if try !operation() { failures += 1 }
-                        latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9)
-                    }
-                } catch { failures += 1 }
-                results.add(latencies, failures)
+                let recorder = Recorder()
+                do { try work(index, recorder) } catch { recorder.failures += 1 }
+                results.add(recorder.latencies, recorder.failures)
             }.start()
         }
         group.wait()
         return results.run(seconds: Date().timeIntervalSince(start))
     }
 
-    /// `clients` threads share `items`, each running the operation `make` returns on its share.
-    static func counted(_ items: [String], clients: Int, _ make: @escaping @Sendable (Int) throws -> (String) throws -> Bool) throws -> Run {
-        let results = Results()
-        let start = Date()
-        let group = DispatchGroup()
-        for index in 0..<clients {
-            let share = stride(from: index, to: items.count, by: clients).map { items[$0] }
-            group.enter()
-            Thread {
-                defer { group.leave() }
-                var latencies: [Double] = [], failures = 0
-                do {
-                    let operation = try make(index)
-                    for item in share {
-                        let began = DispatchTime.now().uptimeNanoseconds
-                        if try !operation(item) { failures += 1 }
-                        latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9)
-                    }
-                } catch { failures += 1 }
-                results.add(latencies, failures)
-            }.start()
+    /// One thread's latencies and failures.
+    final class Recorder {
+        var latencies: [Double] = []
+        var failures = 0
+
+        func measure(_ operation: () throws -> Bool) {
+            let began = DispatchTime.now().uptimeNanoseconds
+            if (try? operation()) != true { failures += 1 }
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e9)
         }
-        group.wait()
-        return results.run(seconds: Date().timeIntervalSince(start))
     }
 
     final class Results: @unchecked Sendable {
