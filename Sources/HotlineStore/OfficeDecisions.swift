@@ -81,7 +81,7 @@ extension OrderActions {
                                profiles: [String: PolicyProfile], calendar: WorkingCalendar,
                                on connection: PostgresConnection) throws -> ActionOutcome? {
         func run(_ command: Command) throws -> (StoredOrder, Transition) {
-            try OfficeAndUnitCommands.perform(command, number: number, actor: actor, at: now, profiles: profiles, calendar: calendar,
+            try OrderActions.apply(command, number: number, actor: actor, at: now, profiles: profiles, calendar: calendar,
                                               on: connection)
         }
         func decision(_ kind: String, reason: String?, proof: String?, note: String?, orderId: UUID) throws {

@@ -224,7 +224,7 @@ public struct ActionOutcome: Sendable {
 
 /// The application layer of a person's action: one transaction (the caller's) that checks the
 /// version the person saw, applies the domain's rules and the profile through the one command
-/// path (`OfficeAndUnitCommands.perform`), and keeps what the action carries beyond the rules (a
+/// path (`apply`), and keeps what the action carries beyond the rules (a
 /// return's reason and basis, the office's decision).
 public enum OrderActions {
     /// Performs `action` on order `number` as `actor`. `expectedVersion` is the version the person
@@ -290,7 +290,7 @@ public enum OrderActions {
         } else {
             domainCommand = action.command!
         }
-        let (stored, transition) = try command(domainCommand, number: number, actor: actor, at: now, profiles: profiles,
+        let (stored, transition) = try apply(domainCommand, number: number, actor: actor, at: now, profiles: profiles,
                                                calendar: calendar, on: connection)
         let profile = profiles[stored.profile]
         switch action {
@@ -574,10 +574,42 @@ public enum OrderActions {
         return ActionOutcome(before: stored, transition: nil)
     }
 
-    /// The one call into the command path (`OfficeAndUnitCommands`), so that it can be re-pointed here.
-    private static func command(_ command: Command, number: String, actor: String, at now: Date,
-                                profiles: [String: PolicyProfile], calendar: WorkingCalendar,
-                                on connection: PostgresConnection) throws -> (StoredOrder, Transition) {
-        try OfficeAndUnitCommands.perform(command, number: number, actor: actor, at: now, profiles: profiles, calendar: calendar, on: connection)
+    /// A domain command on one order (the office approving a return, dispatching by hand; a unit
+    /// asking to return): load it locked, apply the rules, write the transition with its events,
+    /// timers and messages, in the caller's transaction. (The workers write their own transitions;
+    /// they share only `TransitionMessages`.)
+    public static func apply(_ command: Command, number: String, actor: String, at now: Date,
+                             profiles: [String: PolicyProfile], calendar: WorkingCalendar,
+                             on connection: PostgresConnection) throws -> (StoredOrder, Transition) {
+        guard let id = try WorkOrders.ids(numbers: [number], on: connection)[number],
+              let stored = try WorkOrders.load(id, forUpdate: true, on: connection) else {
+            throw OfficeAndUnitCommandError.noSuchOrder(number)
+        }
+        guard let profile = profiles[stored.profile] else { throw OfficeAndUnitCommandError.unknownProfile(stored.profile) }
+        let transition: Transition
+        switch Lifecycle.apply(command, to: stored.order, now: now, profile: profile, calendar: calendar) {
+        case .success(let value): transition = value
+        case .failure(let error): throw OfficeAndUnitCommandError.refused(number: number, error)
+        }
+        let basis: String? = if case .dispatch = command { "dispatched by hand (\(actor))" } else { nil }
+        try WorkOrders.apply(transition, to: stored, actor: actor, at: now,
+                             outbox: TransitionMessages.announcing(transition, of: stored, basis: basis ?? "", at: now),
+                             basis: basis, on: connection)
+        return (stored, transition)
+    }
+}
+
+/// Why an office or unit command on an order was refused: the rules said no, or the order is not there.
+public enum OfficeAndUnitCommandError: Error, CustomStringConvertible {
+    case noSuchOrder(String)
+    case unknownProfile(String)
+    case refused(number: String, RuleError)
+
+    public var description: String {
+        switch self {
+        case .noSuchOrder(let number): "no work order numbered \(number)"
+        case .unknownProfile(let profile): "unknown profile \(profile)"
+        case let .refused(number, error): "work order \(number): \(error)"
+        }
     }
 }
