@@ -143,13 +143,20 @@ public struct Workbench: Sendable {
     // MARK: - Reading
 
     func list(_ request: Request) async throws -> Response {
-        let caller = try await authenticate(request)
-        let query = try ListQuery(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-        let now = clock.now()
-        let orders = try await pool.withConnection { connection in
-            try OrderViews.list(unit: caller.unit, states: query.states, dueBefore: query.dueBefore, after: query.after,
-                                limit: query.limit + 1, on: connection)
+        let token = try Self.bearerToken(request)
+        // The query's problems are answered after the token's (401 first), from one connection for both.
+        let parsedQuery: Result<ListQuery, APIError>
+        do { parsedQuery = .success(try ListQuery(request.uri.queryParameters.map { (String($0.key), String($0.value)) })) } catch {
+            parsedQuery = .failure(error)
         }
+        let now = clock.now()
+        let (caller, orders) = try await pool.withConnection { connection -> (ApiCaller, [OrderSummary]) in
+            guard let caller = try ApiTokens.caller(token: token, at: now, on: connection) else { throw APIError.unauthorized }
+            let parsed = try parsedQuery.get()
+            return (caller, try OrderViews.list(unit: caller.unit, states: parsed.states, dueBefore: parsed.dueBefore, after: parsed.after,
+                                                limit: parsed.limit + 1, on: connection))
+        }
+        let query = try parsedQuery.get()
         let page = Array(orders.prefix(query.limit))
         let next: JSON = orders.count > query.limit ? .optional(page.last?.number) : .null
         return Self.json(.ok, .object([
@@ -362,6 +369,16 @@ public struct Workbench: Sendable {
 
     /// The caller the bearer token names; 401 without one, or with an unknown, expired or revoked one.
     func authenticate(_ request: Request) async throws -> ApiCaller {
+        let token = try Self.bearerToken(request)
+        let now = clock.now()
+        guard let caller = try await pool.withConnection({ try ApiTokens.caller(token: token, at: now, on: $0) }) else {
+            throw APIError.unauthorized
+        }
+        return caller
+    }
+
+    /// The bearer token's text when it is well formed (`hl_` and 64 hex digits); else 401.
+    static func bearerToken(_ request: Request) throws -> String {
         guard let header = request.headers[.authorization], header.count <= 200 else { throw APIError.unauthorized }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthorized }
@@ -370,11 +387,7 @@ public struct Workbench: Sendable {
               token.dropFirst(3).unicodeScalars.allSatisfy({ CharacterSet(charactersIn: "0123456789abcdef").contains($0) }) else {
             throw APIError.unauthorized
         }
-        let now = clock.now()
-        guard let caller = try await pool.withConnection({ try ApiTokens.caller(token: token, at: now, on: $0) }) else {
-            throw APIError.unauthorized
-        }
-        return caller
+        return token
     }
 
     static func body(_ request: Request) async throws -> Data {
