@@ -21,9 +21,13 @@ public struct Workbench: Sendable {
     let clock: any HotlineClock
     let logger: Logger
     let metrics: APIMetrics?
+    /// The hotline's own profile (`HOTLINE_PROFILE`): the office's records and reports are kept under it.
+    let hotlineProfile: String
 
     public init(pool: PostgresPool, profiles: [String: PolicyProfile], calendars: CalendarSource,
-                clock: any HotlineClock = SystemClock(), logger: Logger = Logger(label: "hotline-api"), metrics: APIMetrics? = nil) {
+                clock: any HotlineClock = SystemClock(), logger: Logger = Logger(label: "hotline-api"), metrics: APIMetrics? = nil,
+                hotlineProfile: String = "qidong") {
+        self.hotlineProfile = hotlineProfile
         self.pool = pool
         self.profiles = profiles
         self.calendars = calendars
@@ -34,14 +38,15 @@ public struct Workbench: Sendable {
 
     /// The bundled profiles and calendar, a pool of `connections` to `databaseURL`.
     public static func live(databaseURL: String, connections: Int, calendars: CalendarSource, logger: Logger,
-                            metrics: APIMetrics?) throws -> Workbench {
+                            metrics: APIMetrics?, hotlineProfile: String = "qidong") throws -> Workbench {
         let profiles = Dictionary(uniqueKeysWithValues: try PolicyProfile.allBundled().map { ($0.id, $0) })
         return Workbench(pool: PostgresPool(url: databaseURL, size: connections, applicationName: "hotline-api"),
-                         profiles: profiles, calendars: calendars, logger: logger, metrics: metrics)
+                         profiles: profiles, calendars: calendars, logger: logger, metrics: metrics, hotlineProfile: hotlineProfile)
     }
 
     /// Adds the routes to `router`.
     public func addRoutes(to router: Router<BasicRequestContext>) {
+        addOfficeRoutes(to: router)
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
@@ -138,13 +143,20 @@ public struct Workbench: Sendable {
     // MARK: - Reading
 
     func list(_ request: Request) async throws -> Response {
-        let caller = try await authenticate(request)
-        let query = try ListQuery(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-        let now = clock.now()
-        let orders = try await pool.withConnection { connection in
-            try OrderViews.list(unit: caller.unit, states: query.states, dueBefore: query.dueBefore, after: query.after,
-                                limit: query.limit + 1, on: connection)
+        let token = try Self.bearerToken(request)
+        // The query's problems are answered after the token's (401 first), from one connection for both.
+        let parsedQuery: Result<ListQuery, APIError>
+        do { parsedQuery = .success(try ListQuery(request.uri.queryParameters.map { (String($0.key), String($0.value)) })) } catch {
+            parsedQuery = .failure(error)
         }
+        let now = clock.now()
+        let (caller, orders) = try await pool.withConnection { connection -> (ApiCaller, [OrderSummary]) in
+            guard let caller = try ApiTokens.caller(token: token, at: now, on: connection) else { throw APIError.unauthorized }
+            let parsed = try parsedQuery.get()
+            return (caller, try OrderViews.list(unit: caller.unit, states: parsed.states, dueBefore: parsed.dueBefore, after: parsed.after,
+                                                limit: parsed.limit + 1, on: connection))
+        }
+        let query = try parsedQuery.get()
         let page = Array(orders.prefix(query.limit))
         let next: JSON = orders.count > query.limit ? .optional(page.last?.number) : .null
         return Self.json(.ok, .object([
@@ -189,42 +201,32 @@ public struct Workbench: Sendable {
             let result = try await pool.withConnection { connection -> ActResult in
                 do {
                     return try connection.withTransaction { tx -> ActResult in
-                        if let key {
-                            switch try IdempotencyKeys.lookup(tokenId: caller.tokenId, key: key, request: requestName, body: body, on: tx) {
-                            case .fresh: break
-                            case .replay(let answer): return .replayed(answer)
-                            case .mismatch: throw APIError.idempotencyKeyReused
+                        try Self.once(key, caller: caller, request: requestName, body: body, on: tx) {
+                            guard let profileName = try OrderViews.visibleProfile(number, to: caller.unit, on: tx) else { throw APIError.notFound }
+                            if officeOnly && caller.role != .office { throw APIError.forbidden("only the hotline office does this") }
+                            let action = try makeAction(caller, body, profiles[profileName])
+                            if case let .dispatch(lead, coUnits) = action {
+                                let unknown = try OrderViews.unknownUnits([lead] + coUnits, on: tx)
+                                let problems = ([("/lead", lead)] + coUnits.enumerated().map { ("/coUnits/\($0.offset)", $0.element) })
+                                    .filter { unknown.contains($0.1) }.map { FieldProblem($0.0, "names no active unit") }
+                                if !problems.isEmpty { throw APIError.invalid(problems, detail: "the dispatch is not valid") }
                             }
+                            try calendars.refreshIfDue(on: tx)
+                            _ = try OrderActions.perform(action, number: number, actor: caller.actor, expectedVersion: expectedVersion,
+                                                         at: now, profiles: profiles, calendar: calendars.current, on: tx)
+                            // A unit that handed the order back no longer sees it: answer with its state only.
+                            let answer: JSON
+                            if try OrderViews.visibleProfile(number, to: caller.unit, on: tx) != nil,
+                               let detail = try OrderViews.detail(number, unit: caller.unit, on: tx) {
+                                let people = try ApiTokens.people(OrderJSON.tokenIds(detail), on: tx)
+                                answer = OrderJSON.detail(detail, caller: caller, people: people, now: now)
+                            } else {
+                                let current = try OrderViews.currentState(number, on: tx)
+                                answer = .object([("number", .string(number)), ("state", .optional(current?.state)),
+                                                  ("version", current.map { .int($0.version) } ?? .null)])
+                            }
+                            return StoredAnswer(status: 200, body: answer.data)
                         }
-                        guard let profileName = try OrderViews.visibleProfile(number, to: caller.unit, on: tx) else { throw APIError.notFound }
-                        if officeOnly && caller.role != .office { throw APIError.forbidden("only the hotline office does this") }
-                        let action = try makeAction(caller, body, profiles[profileName])
-                        if case let .dispatch(lead, coUnits) = action {
-                            let unknown = try OrderViews.unknownUnits([lead] + coUnits, on: tx)
-                            let problems = ([("/lead", lead)] + coUnits.enumerated().map { ("/coUnits/\($0.offset)", $0.element) })
-                                .filter { unknown.contains($0.1) }.map { FieldProblem($0.0, "names no active unit") }
-                            if !problems.isEmpty { throw APIError.invalid(problems, detail: "the dispatch is not valid") }
-                        }
-                        try calendars.refreshIfDue(on: tx)
-                        _ = try OrderActions.perform(action, number: number, actor: caller.actor, expectedVersion: expectedVersion,
-                                                     at: now, profiles: profiles, calendar: calendars.current, on: tx)
-                        // A unit that handed the order back no longer sees it: answer with its state only.
-                        let answer: JSON
-                        if try OrderViews.visibleProfile(number, to: caller.unit, on: tx) != nil,
-                           let detail = try OrderViews.detail(number, unit: caller.unit, on: tx) {
-                            let people = try ApiTokens.people(OrderJSON.tokenIds(detail), on: tx)
-                            answer = OrderJSON.detail(detail, caller: caller, people: people, now: now)
-                        } else {
-                            let current = try OrderViews.currentState(number, on: tx)
-                            answer = .object([("number", .string(number)), ("state", .optional(current?.state)),
-                                              ("version", current.map { .int($0.version) } ?? .null)])
-                        }
-                        let stored = StoredAnswer(status: 200, body: answer.data)
-                        if let key {
-                            try IdempotencyKeys.remember(tokenId: caller.tokenId, key: key, request: requestName, body: body,
-                                                         answer: stored, on: tx)
-                        }
-                        return .acted(stored)
                     }
                 } catch {
                     // Refused after the transaction rolled back: say where the order is now.
@@ -233,22 +235,47 @@ public struct Workbench: Sendable {
                     throw refusal.problem(state: current?.state, version: current?.version)
                 }
             }
-            switch result {
-            case .acted(let answer):
+            if case .acted = result {
                 logger.info("order action", metadata: ["hotline.api.request": "\(requestName)", "hotline.token.id": "\(caller.tokenId)",
                                                        "hotline.unit": "\(caller.unit ?? "office")"])
-                return Self.raw(.init(code: answer.status), answer.body, headers: [:])
-            case .replayed(let answer):
-                var headers = HTTPFields()
-                headers[Self.replayedHeader] = "true"
-                return Self.raw(.init(code: answer.status), answer.body, headers: headers)
             }
+            return Self.response(result)
         }
     }
 
     enum ActResult: Sendable {
         case acted(StoredAnswer)
         case replayed(StoredAnswer)
+    }
+
+    /// In the caller's transaction: the answer kept under `key` when this is a retry of the same
+    /// request (422 when the key named another), else `work`'s answer, kept under the key.
+    static func once(_ key: String?, caller: ApiCaller, request: String, body: Data, on tx: PostgresConnection,
+                     _ work: () throws -> StoredAnswer) throws -> ActResult {
+        if let key {
+            switch try IdempotencyKeys.lookup(tokenId: caller.tokenId, key: key, request: request, body: body, on: tx) {
+            case .fresh: break
+            case .replay(let answer): return .replayed(answer)
+            case .mismatch: throw APIError.idempotencyKeyReused
+            }
+        }
+        let answer = try work()
+        if let key {
+            try IdempotencyKeys.remember(tokenId: caller.tokenId, key: key, request: request, body: body, answer: answer, on: tx)
+        }
+        return .acted(answer)
+    }
+
+    /// The answer acted on or replayed (`Idempotent-Replayed: true`).
+    static func response(_ result: ActResult) -> Response {
+        switch result {
+        case .acted(let answer):
+            return raw(.init(code: answer.status), answer.body, headers: [:])
+        case .replayed(let answer):
+            var headers = HTTPFields()
+            headers[replayedHeader] = "true"
+            return raw(.init(code: answer.status), answer.body, headers: headers)
+        }
     }
 
     /// Errors of the rules and the store that refuse an action, as problems.
@@ -263,6 +290,8 @@ public struct Workbench: Sendable {
         case noDraft
         case notASubUnit(NotASubUnit)
         case notACoUnit(NotACoUnit)
+        case actionIncomplete(ActionIncomplete)
+        case noExclusionRequest
 
         init?(_ error: any Error) {
             switch error {
@@ -276,6 +305,8 @@ public struct Workbench: Sendable {
             case is NoReplyDraft: self = .noDraft
             case let refused as NotASubUnit: self = .notASubUnit(refused)
             case let refused as NotACoUnit: self = .notACoUnit(refused)
+            case let incomplete as ActionIncomplete: self = .actionIncomplete(incomplete)
+            case is NoExclusionRequest: self = .noExclusionRequest
             default: return nil
             }
         }
@@ -319,6 +350,11 @@ public struct Workbench: Sendable {
                                 detail: "the hand-down is not valid (pingdingshan 一(四): 三级网络单位……负责接收和办理二级网络单位交办的市长热线事项,并向二级网络单位报告办理情况)")
             case .notACoUnit(let refused):
                 return .forbidden("only a co-unit sends a contribution to the lead unit \(refused.lead)")
+            case .actionIncomplete(let incomplete):
+                return .invalid(incomplete.problems.map { FieldProblem($0.pointer, $0.problem) }, detail: incomplete.detail)
+            case .noExclusionRequest:
+                return .conflict(code: "no-exclusion-request", detail: "there is no exclusion request to decide; the lead unit asks first",
+                                 state: state, version: version)
             case .noDraft:
                 return .conflict(code: "no-reply-draft", detail: "there is no reply draft to review; write one first (POST …/reply)",
                                  state: state, version: version)
@@ -333,6 +369,16 @@ public struct Workbench: Sendable {
 
     /// The caller the bearer token names; 401 without one, or with an unknown, expired or revoked one.
     func authenticate(_ request: Request) async throws -> ApiCaller {
+        let token = try Self.bearerToken(request)
+        let now = clock.now()
+        guard let caller = try await pool.withConnection({ try ApiTokens.caller(token: token, at: now, on: $0) }) else {
+            throw APIError.unauthorized
+        }
+        return caller
+    }
+
+    /// The bearer token's text when it is well formed (`hl_` and 64 hex digits); else 401.
+    static func bearerToken(_ request: Request) throws -> String {
         guard let header = request.headers[.authorization], header.count <= 200 else { throw APIError.unauthorized }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthorized }
@@ -341,11 +387,7 @@ public struct Workbench: Sendable {
               token.dropFirst(3).unicodeScalars.allSatisfy({ CharacterSet(charactersIn: "0123456789abcdef").contains($0) }) else {
             throw APIError.unauthorized
         }
-        let now = clock.now()
-        guard let caller = try await pool.withConnection({ try ApiTokens.caller(token: token, at: now, on: $0) }) else {
-            throw APIError.unauthorized
-        }
-        return caller
+        return token
     }
 
     static func body(_ request: Request) async throws -> Data {

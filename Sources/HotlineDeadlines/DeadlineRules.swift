@@ -132,16 +132,16 @@ public enum DeadlineRules {
     public static let kbEntryDuePassed = DeadlineRule(
         name: "kbEntryDuePassed", kind: "kbEntryDue",
         startedBy: "`Timers.schedule(.kbEntryDue, …)` when a reply marked for the knowledge base is reviewed (the KB's call site); `Timers.cancel(.kbEntryDue, …)` when the entry is written",
-        firesAt: "the profile's `deadlineWatch.kbEntry` limit after the reply (qidong: 24:00 on the next working day)",
+        firesAt: "the profile's `knowledgeBase.entryAfterReply` limit after the reply (qidong: 24:00 on the next working day)",
         does: "event `overdue` (kbEntryDue) on the order, `assignment.overdue` timer kbEntryDue to the unit, whatever the order's state (the entry is owed after the reply)",
-        basis: "POLICIES.md §7; profile `deadlineWatch.kbEntry`. qidong 附件2 二(五)5: \"工单派单备注中有注明需录入知识库中的,请各成员单位在工单回复后的1个工作日内,以一问一答的形式将问题和答复内容录入知识库\"")
+        basis: "POLICIES.md §7; profile `knowledgeBase.entryAfterReply`. qidong 附件2 二(五)5: \"工单派单备注中有注明需录入知识库中的,请各成员单位在工单回复后的1个工作日内,以一问一答的形式将问题和答复内容录入知识库\"")
 
     public static let supervisionPlanDuePassed = DeadlineRule(
         name: "supervisionPlanDuePassed", kind: "supervisionPlanDue",
         startedBy: "`Timers.schedule(.supervisionPlanDue, …)` when the office records an on-site supervision (the supervision's call site); `Timers.cancel(.supervisionPlanDue, …)` when the plan is filed",
-        firesAt: "the profile's `deadlineWatch.supervisionPlan` limit after the on-site supervision (pingdingshan: 24:00 on the 3rd working day)",
+        firesAt: "the profile's `supervision.kinds[].planDue` limit after the on-site supervision (pingdingshan: 24:00 on the 3rd working day)",
         does: "unit has not replied: event `overdue` (supervisionPlanDue), `assignment.overdue` timer supervisionPlanDue; a replied, returned or closed order: nothing",
-        basis: "POLICIES.md §5; profile `deadlineWatch.supervisionPlan`. pingdingshan 六(二): \"网络单位应在现场督办后3个工作日内向市长热线办公室报送办理工作方案\"")
+        basis: "POLICIES.md §5; profile `supervision.kinds[].planDue`. pingdingshan 六(二): \"网络单位应在现场督办后3个工作日内向市长热线办公室报送办理工作方案\"")
 
     public static let monthEndClearing = DeadlineRule(
         name: "monthEndClearing", kind: "monthEnd",

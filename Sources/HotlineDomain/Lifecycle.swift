@@ -112,6 +112,12 @@ public enum Command: Hashable, Sendable {
     case feedback(unit: String)
     case startRevisit
     case rate(Rating, redoReason: RedoReason?, exemptReason: ExemptReason?)
+    /// The office's decision on a rated order (its revisit staff, qidong 附件2 一(七)2): send it
+    /// back to the lead unit (重办) for `reason`, as the profile's redo trigger allows.
+    case redo(reason: RedoReason?)
+    /// The office's decision on a dissatisfied order not to redo it (qidong 附件2 一(七)3): it
+    /// closes under `reason`, one of the profile's exempt reasons.
+    case exempt(ExemptReason)
     case close
     case supervise(SupervisionReason)
     /// A timer fired (from the deadline watch).
@@ -134,6 +140,8 @@ public enum Command: Hashable, Sendable {
         case .feedback: "give feedback on"
         case .startRevisit: "revisit"
         case .rate: "rate"
+        case .redo: "redo"
+        case .exempt: "exempt"
         case .close: "close"
         case .supervise: "supervise"
         case .deadlinePassed: "time out"
@@ -215,6 +223,8 @@ public enum Event: Hashable, Sendable {
     case fedBack(unit: String, satisfiesReplyLimit: Bool)
     case revisitStarted
     case rated(Rating), redone(replyBy: Date)
+    /// Dissatisfied but not redone, for `reason` (qidong 附件2 一(七)3); the order closes.
+    case exempted(ExemptReason)
     case closed
     case supervised(SupervisionReason)
     case overdue(TimerKind)
@@ -317,6 +327,18 @@ public enum Lifecycle {
                 events.append(.supervised(reason))
             }
         }
+        /// 重办: back to the lead unit with a new reply-by (`Deadlines.redoReplyBy`, started with its rule).
+        func sendBackForRedo(_ redo: RedoRules) throws(RuleError) {
+            // `Deadlines.redoReplyBy`, started with its rule.
+            let replyBy = try startReplyTimers(DueRule(from: now, limit: Deadlines.redoLimit(profile: profile, kind: order.kind)),
+                                               from: now, as: .redoDue)
+            next.state = .redo
+            next.redoCount += 1
+            next.assignment?.state = .signed
+            next.assignment?.replyBy = replyBy
+            events.append(.redone(replyBy: replyBy))
+            if let limit = redo.supervisionAfterRedos, next.redoCount >= limit { supervise(.repeatedRedo) }
+        }
 
         switch command {
         case .accept:
@@ -378,7 +400,7 @@ public enum Lifecycle {
             if assignment.returnRejected && !returns.rejectedMayReturnAgain { throw .rejectedReturnMayNotBeReturnedAgain }
             guard [.dispatched, .signed, .returnRejected, .extensionRejected, .extensionApproved].contains(assignment.state) else { throw refused }
             if let end = assignment.returnWindowEnd, now > end, returns.lateReturnCountsAsAccepted || returns.window != nil {
-                throw .returnWindowClosed(endedAt: end)
+                throw .returnWindowClosed(endedAt: end, countsAsAccepted: returns.lateReturnCountsAsAccepted)
             }
             assignment.state = .returnRequested
             next.assignment = assignment
@@ -490,18 +512,36 @@ public enum Lifecycle {
                 case .redoReasonFound: sendBack = reasonFound
                 }
                 let allowed = redo.maxRedos.map { order.redoCount < $0 } ?? true
-                if sendBack && allowed {
-                    // `Deadlines.redoReplyBy`, started with its rule.
-                    let replyBy = try startReplyTimers(DueRule(from: now, limit: Deadlines.redoLimit(profile: profile, kind: order.kind)),
-                                                       from: now, as: .redoDue)
-                    next.state = .redo
-                    next.redoCount += 1
-                    next.assignment?.state = .signed
-                    next.assignment?.replyBy = replyBy
-                    events.append(.redone(replyBy: replyBy))
-                    if let limit = redo.supervisionAfterRedos, next.redoCount >= limit { supervise(.repeatedRedo) }
-                }
+                if sendBack && allowed { try sendBackForRedo(redo) }
             }
+
+        case let .redo(reason):
+            guard let redo = profile.redo else { throw .redoNotProvided(profile: profile.id) }
+            guard order.state == .rated, let rating = order.rating else { throw refused }
+            let listed = reason.map { profile.revisit?.redoReasons.contains($0) ?? false } ?? false
+            switch redo.trigger {
+            case .firstDissatisfied where rating != .dissatisfied,
+                 .dissatisfiedWithRedoReason where rating != .dissatisfied:
+                throw .revisitDecisionNotWarranted(why: "only a dissatisfied rating is sent back for a redo (\(redo.basis))")
+            case .dissatisfiedWithRedoReason where !listed, .redoReasonFound where !listed:
+                let reasons = (profile.revisit?.redoReasons ?? []).map(\.rawValue).joined(separator: ", ")
+                throw .revisitDecisionNotWarranted(why: "a redo needs one of the profile's redo reasons (\(reasons)) (\(redo.basis))")
+            default:
+                break
+            }
+            if let max = redo.maxRedos, order.redoCount >= max { throw .redoLimitReached(maxRedos: max) }
+            try sendBackForRedo(redo)
+
+        case let .exempt(reason):
+            guard order.state == .rated else { throw refused }
+            guard let revisit = profile.revisit, revisit.exemptReasons.contains(reason) else {
+                throw .revisitDecisionNotWarranted(why: "profile \(profile.id) has no exempt reason \(reason.rawValue)")
+            }
+            guard order.rating == .dissatisfied else {
+                throw .revisitDecisionNotWarranted(why: "only a dissatisfied rating is exempted from a redo (\(revisit.basis))")
+            }
+            next.state = .closed
+            events += [.exempted(reason), .closed]
 
         case .close:
             guard order.state == .rated else { throw refused }

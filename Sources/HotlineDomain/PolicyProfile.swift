@@ -99,23 +99,10 @@ public struct DeadlineWatchRules: Hashable, Sendable, Codable {
         public var basis: String
     }
 
-    /// A knowledge-base entry owed after a reply marked for the KB (`kbEntryDue`).
-    public var kbEntry: FollowUp?
-    /// A handling plan owed after on-site supervision (`supervisionPlanDue`).
-    public var supervisionPlan: FollowUp?
     /// Orders due in a month listed at its end unless replied, extended or excluded (`monthEnd`).
     public var monthEndClearing: Clause?
     /// The reply limit passed after this many reminders without a reply: an offence recorded.
     public var remindersIgnored: IgnoredReminders?
-
-    /// The limit of a follow-up timer kind (`kbEntryDue`, `supervisionPlanDue`), if the profile has it.
-    public func followUp(_ kind: TimerKind) -> FollowUp? {
-        switch kind {
-        case .kbEntryDue: kbEntry
-        case .supervisionPlanDue: supervisionPlan
-        default: nil
-        }
-    }
 
     /// 24:00 (China time) on the last day of the month in which a period due at `due` ends: a
     /// period ending at 24:00 on 31 October belongs to October.
@@ -386,10 +373,17 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
     public var intake: IntakeRules
     /// Follow-up limits, the month-end list and ignored reminders; nil: none of them.
     public var deadlineWatch: DeadlineWatchRules?
+    /// 督办 kinds; nil: the profile names none.
+    public var supervision: SupervisionRules?
+    /// 剔除 requests; nil: only a basis is asked for.
+    public var exclusion: ExclusionRules?
+    /// 知识库 entries owed by orders marked for it.
+    public var knowledgeBase: KnowledgeBaseRules?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, name, document, keyedBy, dispatch, sign, firstFeedback, reply, returns, extensions, extensionRequires, redo,
              remindersBeforeReply, remindersBasis, revisit, sms, scoring, intake, deadlineWatch
+        case supervision, exclusion, knowledgeBase
     }
 
     public init(from decoder: any Decoder) throws {
@@ -414,6 +408,9 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         scoring = try c.decode(ScoringScheme.self, forKey: .scoring)
         intake = try c.decode(IntakeRules.self, forKey: .intake)
         deadlineWatch = try c.decodeIfPresent(DeadlineWatchRules.self, forKey: .deadlineWatch)
+        supervision = try c.decodeIfPresent(SupervisionRules.self, forKey: .supervision)
+        exclusion = try c.decodeIfPresent(ExclusionRules.self, forKey: .exclusion)
+        knowledgeBase = try c.decodeIfPresent(KnowledgeBaseRules.self, forKey: .knowledgeBase)
     }
 
     /// Checks what decoding cannot: every order kind has a reply limit, reminders are in natural
@@ -452,8 +449,7 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
             }
         }
         if let watch = deadlineWatch {
-            for (path, basis) in [("kbEntry", watch.kbEntry?.basis), ("supervisionPlan", watch.supervisionPlan?.basis),
-                                  ("monthEndClearing", watch.monthEndClearing?.basis), ("remindersIgnored", watch.remindersIgnored?.basis)]
+            for (path, basis) in [("monthEndClearing", watch.monthEndClearing?.basis), ("remindersIgnored", watch.remindersIgnored?.basis)]
                 where basis?.isEmpty == true {
                 throw fail("deadlineWatch.\(path).basis", "must quote the clause it comes from (or say the value is ours)")
             }
@@ -479,6 +475,13 @@ public struct PolicyProfile: Hashable, Sendable, Codable, ValidatedDataFile {
         if let returns, let max = returns.maxReturnsBeforeSupervision, max < 1 {
             throw fail("returns.maxReturnsBeforeSupervision", "must be at least 1")
         }
+        if let supervision {
+            if supervision.kinds.isEmpty { throw fail("supervision.kinds", "name at least one kind (omit supervision for none)") }
+            if Set(supervision.kinds.map(\.id)).count != supervision.kinds.count { throw fail("supervision.kinds", "ids must be unique") }
+            if supervision.basis.isEmpty { throw fail("supervision.basis", "name the clause the kinds come from") }
+        }
+        if let exclusion, exclusion.basis.isEmpty { throw fail("exclusion.basis", "name the clause, or say the rule is ours") }
+        if let knowledgeBase, knowledgeBase.basis.isEmpty { throw fail("knowledgeBase.basis", "name the clause, or say the rule is ours") }
         if let redo, let max = redo.maxRedos, max < 1 {
             throw fail("redo.maxRedos", "must be at least 1 (omit redo for none)")
         }

@@ -17,10 +17,13 @@ public enum RuleError: Error, Equatable, Sendable, CustomStringConvertible {
     case extensionNeedsCitizenConsent
     case extensionAfterDue(dueAt: Date)
     case returnsNotProvided(profile: String)
-    case returnWindowClosed(endedAt: Date)
+    /// `countsAsAccepted`: the profile takes a late return as acceptance (qidong 一(二) 视为受理).
+    case returnWindowClosed(endedAt: Date, countsAsAccepted: Bool)
     case rejectedReturnMayNotBeReturnedAgain
     case redoNotProvided(profile: String)
     case redoLimitReached(maxRedos: Int)
+    /// The office's revisit decision (redo or exempt) does not fit the rating and the profile.
+    case revisitDecisionNotWarranted(why: String)
     case confidentialContact
     case wrongUnit(expected: String)
     /// An order goes back to a unit whose return of it was approved.
@@ -47,10 +50,13 @@ public enum RuleError: Error, Equatable, Sendable, CustomStringConvertible {
         case .extensionNeedsCitizenConsent: return "an extension (延时挂账) needs the citizen's consent"
         case let .extensionAfterDue(due): return "an extension must be asked before the due time (\(ChinaTime.format(due)))"
         case let .returnsNotProvided(profile): return "profile \(profile) provides no return (退件) procedure"
-        case let .returnWindowClosed(end): return "the return window ended at \(ChinaTime.format(end)); the order counts as accepted"
+        case let .returnWindowClosed(end, accepted):
+            return "the return window ended at \(ChinaTime.format(end)); "
+                + (accepted ? "the order counts as accepted" : "a return is no longer taken and the unit keeps the order")
         case .rejectedReturnMayNotBeReturnedAgain: return "a rejected return may not be returned again"
         case let .redoNotProvided(profile): return "profile \(profile) provides no redo (重办)"
         case let .redoLimitReached(max): return "an order may be redone at most \(max == 1 ? "once" : "\(max) times")"
+        case let .revisitDecisionNotWarranted(why): return why
         case .confidentialContact: return "the unit must not contact the citizen of a confidential order; the hotline replies from the unit's result"
         case let .wrongUnit(expected): return "only the lead unit \(expected) may do this"
         case let .dispatchToReturningUnit(unit): return "unit \(unit) returned this order and may not receive it again"

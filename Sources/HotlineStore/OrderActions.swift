@@ -119,6 +119,20 @@ public enum OrderAction: Sendable, Equatable {
     case contribute(unit: String, textPII: String)
     /// 反馈: the lead unit's progress (and plan) short of the final reply. Personal data.
     case feedback(unit: String, textPII: String, planPII: String?)
+    /// The office's revisit by phone: the citizen's answers (`OfficeDecisions`).
+    case phoneRevisit(PhoneRevisit)
+    /// The office's decisions on a rated order: 重办, exempt (with the unit's proof), close.
+    case redo(reason: RedoReason?, notePII: String?)
+    case exempt(reason: ExemptReason, proofPII: String?, notePII: String?)
+    case closeAfterRevisit(notePII: String?)
+    /// 督办 of one of the profile's kinds.
+    case supervise(SupervisionRequest)
+    /// 剔除: the lead unit asks, the office decides.
+    case requestExclusion(unit: String, ExclusionRequest)
+    case approveExclusion
+    case rejectExclusion(reason: String?)
+    /// The office marks the order for the knowledge base: the lead unit owes an entry after its reply.
+    case markForKnowledgeBase
 
     /// The domain's command for it; nil for a draft (which changes no state). A review's command
     /// is made from its draft.
@@ -134,6 +148,8 @@ public enum OrderAction: Sendable, Equatable {
         case .approveExtension(let amount): .approveExtension(amount: amount)
         case .rejectExtension: .rejectExtension
         case .saveReplyDraft, .reviewReply, .handDown, .contribute: nil
+        case .phoneRevisit, .redo, .exempt, .closeAfterRevisit, .supervise, .requestExclusion, .approveExclusion, .rejectExclusion,
+             .markForKnowledgeBase: nil
         case .feedback(let unit, _, _): .feedback(unit: unit)
         }
     }
@@ -208,7 +224,7 @@ public struct ActionOutcome: Sendable {
 
 /// The application layer of a person's action: one transaction (the caller's) that checks the
 /// version the person saw, applies the domain's rules and the profile through the one command
-/// path (`OfficeAndUnitCommands.perform`), and keeps what the action carries beyond the rules (a
+/// path (`apply`), and keeps what the action carries beyond the rules (a
 /// return's reason and basis, the office's decision).
 public enum OrderActions {
     /// Performs `action` on order `number` as `actor`. `expectedVersion` is the version the person
@@ -227,6 +243,10 @@ public enum OrderActions {
         guard let current else { throw OfficeAndUnitCommandError.noSuchOrder(number) }
         if let expectedVersion, current != expectedVersion {
             throw WorkOrderStoreError.concurrentUpdate(number: number, readAt: expectedVersion)
+        }
+        if let outcome = try officeDecision(action, number: number, actor: actor, at: now, profiles: profiles, calendar: calendar,
+                                            on: connection) {
+            return outcome
         }
         // The three-level network: a level-3 unit's reply goes to its level-2 unit, not to the rules.
         switch action {
@@ -270,7 +290,7 @@ public enum OrderActions {
         } else {
             domainCommand = action.command!
         }
-        let (stored, transition) = try command(domainCommand, number: number, actor: actor, at: now, profiles: profiles,
+        let (stored, transition) = try apply(domainCommand, number: number, actor: actor, at: now, profiles: profiles,
                                                calendar: calendar, on: connection)
         let profile = profiles[stored.profile]
         switch action {
@@ -328,6 +348,8 @@ public enum OrderActions {
                                  contactedCitizen: draft.contactedCitizen, confidential: stored.order.confidential,
                                  profile: stored.profile, repliedAt: now),
                 of: stored, at: now), on: connection)
+            try KnowledgeBase.scheduleEntryDue(orderId: stored.id, at: now, profile: profile, calendar: calendar,
+                                               actor: actor, on: connection)
         case let .feedback(unit, text, plan):
             let satisfies = transition.events.contains { if case .fedBack(_, true) = $0 { true } else { false } }
             // henan: the first feedback counts from signing (the lead assignment's signed_at).
@@ -347,7 +369,8 @@ public enum OrderActions {
                 INSERT INTO order_feedback (work_order_id, unit_id, actor, text_pii, plan_pii, satisfies_reply_limit, first_feedback_due, given_at)
                 VALUES (\(stored.id), (SELECT id FROM units WHERE code = \(unit)), \(actor), \(text), \(plan), \(satisfies), \(firstDue), \(now))
                 """)
-        case .sign, .dispatch, .saveReplyDraft, .handDown, .contribute:
+        case .sign, .dispatch, .saveReplyDraft, .handDown, .contribute, .phoneRevisit, .redo, .exempt, .closeAfterRevisit, .supervise,
+             .requestExclusion, .approveExclusion, .rejectExclusion, .markForKnowledgeBase:
             break
         }
         return ActionOutcome(before: stored, transition: transition)
@@ -551,10 +574,42 @@ public enum OrderActions {
         return ActionOutcome(before: stored, transition: nil)
     }
 
-    /// The one call into the command path (`OfficeAndUnitCommands`), so that it can be re-pointed here.
-    private static func command(_ command: Command, number: String, actor: String, at now: Date,
-                                profiles: [String: PolicyProfile], calendar: WorkingCalendar,
-                                on connection: PostgresConnection) throws -> (StoredOrder, Transition) {
-        try OfficeAndUnitCommands.perform(command, number: number, actor: actor, at: now, profiles: profiles, calendar: calendar, on: connection)
+    /// A domain command on one order (the office approving a return, dispatching by hand; a unit
+    /// asking to return): load it locked, apply the rules, write the transition with its events,
+    /// timers and messages, in the caller's transaction. (The workers write their own transitions;
+    /// they share only `TransitionMessages`.)
+    public static func apply(_ command: Command, number: String, actor: String, at now: Date,
+                             profiles: [String: PolicyProfile], calendar: WorkingCalendar,
+                             on connection: PostgresConnection) throws -> (StoredOrder, Transition) {
+        guard let id = try WorkOrders.ids(numbers: [number], on: connection)[number],
+              let stored = try WorkOrders.load(id, forUpdate: true, on: connection) else {
+            throw OfficeAndUnitCommandError.noSuchOrder(number)
+        }
+        guard let profile = profiles[stored.profile] else { throw OfficeAndUnitCommandError.unknownProfile(stored.profile) }
+        let transition: Transition
+        switch Lifecycle.apply(command, to: stored.order, now: now, profile: profile, calendar: calendar) {
+        case .success(let value): transition = value
+        case .failure(let error): throw OfficeAndUnitCommandError.refused(number: number, error)
+        }
+        let basis: String? = if case .dispatch = command { "dispatched by hand (\(actor))" } else { nil }
+        try WorkOrders.apply(transition, to: stored, actor: actor, at: now,
+                             outbox: TransitionMessages.announcing(transition, of: stored, basis: basis ?? "", at: now),
+                             basis: basis, on: connection)
+        return (stored, transition)
+    }
+}
+
+/// Why an office or unit command on an order was refused: the rules said no, or the order is not there.
+public enum OfficeAndUnitCommandError: Error, CustomStringConvertible {
+    case noSuchOrder(String)
+    case unknownProfile(String)
+    case refused(number: String, RuleError)
+
+    public var description: String {
+        switch self {
+        case .noSuchOrder(let number): "no work order numbered \(number)"
+        case .unknownProfile(let profile): "unknown profile \(profile)"
+        case let .refused(number, error): "work order \(number): \(error)"
+        }
     }
 }

@@ -260,7 +260,9 @@ public enum OrderViews {
         let units = try connection.query("""
             SELECT u.code, u.name, a.role, a.state, a.active, a.dispatched_at, a.signed_at, a.return_window_ends_at,
                    a.reply_by, a.replied_at,
-                   (SELECT max(t.fire_at) FROM timers t WHERE t.assignment_id = a.id AND t.kind = 'signBy') AS sign_by
+                   -- By the order first: timers are indexed by order (timers_work_order), not by assignment.
+                   (SELECT max(t.fire_at) FROM timers t WHERE t.work_order_id = a.work_order_id AND t.assignment_id = a.id
+                        AND t.kind = 'signBy') AS sign_by
             FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.work_order_id = \(id) ORDER BY a.id
             """).map { a in
             OrderDetail.UnitPart(unit: try a.decode("code"), name: try a.decode("name"), role: try a.decode("role"),

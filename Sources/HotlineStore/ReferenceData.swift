@@ -509,6 +509,7 @@ public struct ReferenceData: Codable, Sendable, Equatable {
                 SELECT COALESCE(k.code, 'kb-' || k.id) AS code, u.code AS unit, k.kind, k.question, k.answer, k.keywords,
                        to_char(k.valid_until, 'YYYY-MM-DD') AS valid_until
                 FROM kb_entries k LEFT JOIN units u ON u.id = k.unit_id
+                WHERE k.retired_at IS NULL
                 ORDER BY code
                 """).map { row in
                 KBEntryRecord(code: try row.decode("code"), unit: try row.decode("unit"), kind: try row.decode("kind"),

@@ -182,21 +182,32 @@ public enum Timers {
     }
 
     /// Schedules the follow-up timer `kind` (`kbEntryDue` after a reply marked for the knowledge
-    /// base, `supervisionPlanDue` after an on-site supervision) of an order in the caller's
-    /// transaction: the profile's `deadlineWatch` limit counted from `from` under `calendar`.
-    /// Returns its instant, or nil (nothing written) when the profile has no such rule. A timer
-    /// counted Monday to Friday for want of a year's arrangement is counted again when the year
-    /// is loaded, like the lifecycle's. `unit` is the unit that owes the follow-up.
+    /// base, `supervisionPlanDue` after a supervision whose kind asks for a plan) of an order in the
+    /// caller's transaction: the profile's limit (`PolicyProfile.followUpLimit`) counted from
+    /// `from` under `calendar`. Returns its instant, or nil (nothing written) when the profile has
+    /// no such rule.
     @discardableResult
-    public static func schedule(_ kind: TimerKind, workOrder: UUID, assignment: Int64?, unit: String, from: Date,
-                                profile: PolicyProfile, calendar: WorkingCalendar, actor: String, at now: Date,
-                                on connection: PostgresConnection) throws -> Date? {
-        guard let followUp = profile.deadlineWatch?.followUp(kind) else { return nil }
-        let rule = DueRule(from: from, limit: followUp.limit)
+    public static func schedule(_ kind: TimerKind, workOrder: UUID, assignment: Int64?, unit: String?, from: Date,
+                                profile: PolicyProfile, supervisionKind: String? = nil, calendar: WorkingCalendar,
+                                actor: String, at now: Date, on connection: PostgresConnection) throws -> Date? {
+        guard let limit = profile.followUpLimit(kind, supervisionKind: supervisionKind) else { return nil }
+        return try schedule(kind, workOrder: workOrder, assignment: assignment, unit: unit, rule: DueRule(from: from, limit: limit),
+                            calendar: calendar, actor: actor, at: now, on: connection)
+    }
+
+    /// Schedules timer `kind` of an order at `rule`'s due instant under `calendar`, in the
+    /// caller's transaction, and returns it. A timer counted Monday to Friday for want of a year's
+    /// arrangement is counted again when the year is loaded, like the lifecycle's. `unit` is the
+    /// unit that owes the follow-up (`data.unit`).
+    @discardableResult
+    public static func schedule(_ kind: TimerKind, workOrder: UUID, assignment: Int64?, unit: String?, rule: DueRule,
+                                calendar: WorkingCalendar, actor: String, at now: Date,
+                                on connection: PostgresConnection) throws -> Date {
         let due = try rule.due(calendar: calendar)
         try connection.execute("""
             INSERT INTO timers (work_order_id, assignment_id, kind, fire_at, data)
-            VALUES (\(workOrder), \(assignment), \(kind.name), \(due.at), jsonb_build_object('unit', \(unit)::text))
+            VALUES (\(workOrder), \(assignment), \(kind.name), \(due.at),
+                    CASE WHEN \(unit)::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('unit', \(unit)::text) END)
             """)
         if let year = due.weekdayFallbackYear {
             try CalendarStore.markWeekdayFallbacks([kind: WeekdayFallback(rule: rule, year: year)], orderId: workOrder, actor: actor,

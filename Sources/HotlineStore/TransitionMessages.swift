@@ -3,8 +3,8 @@ import HotlineContracts
 import HotlineDomain
 
 /// The messages that announce a transition's events to the rest of the fleet, for whoever writes
-/// the transition: routing for its own dispatch, the office's and units' commands
-/// (`OfficeAndUnitCommands`), later the API.
+/// the transition: routing for its own dispatch, the office's and units' actions (`OrderActions`,
+/// the HTTP API and `hotlinectl order`).
 public enum TransitionMessages {
     /// `workorder.dispatched`, `workorder.return_approved` and `workorder.supervised` for the
     /// transition's events (other events announce nothing yet). `basis` is the dispatch's.

@@ -429,6 +429,7 @@ struct EventRecord {
         case .revisitStarted: type = "revisitStarted"
         case .rated(let rating): type = "rated"; data["rating"] = rating.rawValue
         case .redone(let replyBy): type = "redone"; data["replyBy"] = instant(replyBy)
+        case .exempted(let reason): type = "exempted"; data["reason"] = reason.rawValue
         case .closed: type = "closed"
         case .supervised(let reason): type = "supervised"; data["reason"] = reason.rawValue
         case .overdue(let timer): type = "overdue"; data["timer"] = timer.name

@@ -75,6 +75,6 @@ import Testing
         let document = try #require(try JSONSerialization.jsonObject(with: OpenAPIDocument.data) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: Any])
-        #expect(paths.count == 16)
+        #expect(paths.count == 30)
     }
 }

@@ -312,11 +312,16 @@ import Testing
             #expect(document.status == 200)
             #expect(document.json["openapi"] as? String == "3.1.0")
             let paths = (document.json["paths"] as? [String: Any])?.keys.sorted() ?? []
-            #expect(paths == ["/openapi.json", "/v1/orders", "/v1/orders/{number}", "/v1/orders/{number}/contribution", "/v1/orders/{number}/dispatch",
-                              "/v1/orders/{number}/extension", "/v1/orders/{number}/extension/approve",
-                              "/v1/orders/{number}/extension/reject", "/v1/orders/{number}/feedback", "/v1/orders/{number}/hand-down", "/v1/orders/{number}/reply", "/v1/orders/{number}/reply/review",
+            #expect(paths == ["/openapi.json", "/v1/assessment-records", "/v1/knowledge-base", "/v1/knowledge-base/{id}", "/v1/orders",
+                              "/v1/orders/{number}", "/v1/orders/{number}/close", "/v1/orders/{number}/contribution",
+                              "/v1/orders/{number}/dispatch", "/v1/orders/{number}/exclusion", "/v1/orders/{number}/exclusion/approve",
+                              "/v1/orders/{number}/exclusion/reject", "/v1/orders/{number}/exempt", "/v1/orders/{number}/extension",
+                              "/v1/orders/{number}/extension/approve", "/v1/orders/{number}/extension/reject",
+                              "/v1/orders/{number}/feedback", "/v1/orders/{number}/hand-down", "/v1/orders/{number}/knowledge-base",
+                              "/v1/orders/{number}/redo", "/v1/orders/{number}/reply", "/v1/orders/{number}/reply/review",
                               "/v1/orders/{number}/return", "/v1/orders/{number}/return/approve", "/v1/orders/{number}/return/reject",
-                              "/v1/orders/{number}/sign"])
+                              "/v1/orders/{number}/revisit", "/v1/orders/{number}/sign", "/v1/orders/{number}/supervise",
+                              "/v1/reports/{period}", "/v1/revisits"])
             let water = try api.issue(unit: "WATER", name: "张三")
             let office = try api.issue(unit: nil, name: "赵主任")
             let number = try api.dispatchedOrder(profile: "qidong", lead: "WATER")

@@ -181,8 +181,8 @@ struct DeadlineFollowUpTests {
                 let planAt = try Timers.schedule(.supervisionPlanDue, workOrder: plan, assignment: try assignmentId(fixture, plan),
                                                  unit: "WATER", from: china(2026, 9, 30, 16), profile: pingdingshan,
                                                  calendar: fixture.calendar, actor: "test", at: china(2026, 9, 30, 16), on: tx)
-                // zezhou has no KB rule: nothing is written.
-                let none = try Timers.schedule(.kbEntryDue, workOrder: noRule, assignment: nil, unit: "WATER", from: dispatchedAt,
+                // zezhou's supervision kinds ask for no plan: nothing is written.
+                let none = try Timers.schedule(.supervisionPlanDue, workOrder: noRule, assignment: nil, unit: "WATER", from: dispatchedAt,
                                                profile: try PolicyProfile.bundled("zezhou"), calendar: fixture.calendar,
                                                actor: "test", at: dispatchedAt, on: tx)
                 #expect(none == nil)
@@ -192,7 +192,7 @@ struct DeadlineFollowUpTests {
             }
             #expect(due.0 == china(2026, 10, 9))
             #expect(due.1 == china(2026, 10, 11))
-            #expect(try fixture.openTimers(noRule)["kbEntryDue"] == nil)
+            #expect(try fixture.openTimers(noRule)["supervisionPlanDue"] == nil)
             // The KB entry is owed after the reply, whatever the order became: close it first.
             try fixture.database.execute("UPDATE work_orders SET state = 'closed' WHERE id = \(kb)")
             let claimer = fixture.claimer()

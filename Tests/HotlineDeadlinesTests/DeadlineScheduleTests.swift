@@ -54,7 +54,7 @@ struct DeadlineScheduleTests {
             // After the window the unit may no longer return the order: it counts as accepted.
             let refused = Lifecycle.apply(.requestReturn(unit: "WATER"), to: stored.order, now: china(2026, 10, 9, 9),
                                           profile: try PolicyProfile.bundled("qidong"), calendar: fixture.calendar)
-            #expect(throws: RuleError.returnWindowClosed(endedAt: china(2026, 10, 9))) { try refused.get() }
+            #expect(throws: RuleError.returnWindowClosed(endedAt: china(2026, 10, 9), countsAsAccepted: true)) { try refused.get() }
             // Status: nothing left due, one assignment overdue.
             let status = try Timers.status(at: fixture.clock.now(), on: fixture.database)
             #expect(status == TimerStatus(due: 0, pending: 0, oldestLate: nil, overdueAssignments: 1))
@@ -84,7 +84,7 @@ struct DeadlineScheduleTests {
             #expect(stored.order.supervision == .overdue)
             let refused = Lifecycle.apply(.requestReturn(unit: "WATER"), to: stored.order, now: china(2026, 10, 10, 9),
                                           profile: try PolicyProfile.bundled("zezhou"), calendar: fixture.calendar)
-            #expect(throws: RuleError.returnWindowClosed(endedAt: china(2026, 10, 10))) { try refused.get() }
+            #expect(throws: RuleError.returnWindowClosed(endedAt: china(2026, 10, 10), countsAsAccepted: false)) { try refused.get() }
         }
     }
 

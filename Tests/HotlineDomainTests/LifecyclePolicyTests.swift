@@ -54,9 +54,10 @@ let emergency = OrderKind(category: .help, urgency: .emergency)
         // Within the window (ends 24:00 on Tuesday May 7).
         #expect((try? apply(.requestReturn(unit: "住建局"), order, "qidong", at: instant("2024-05-07T23:59:00+08:00")).get()) != nil)
         // Past it the order counts as accepted.
-        expectError(.returnWindowClosed(endedAt: instant("2024-05-08T00:00:00+08:00")),
+        expectError(.returnWindowClosed(endedAt: instant("2024-05-08T00:00:00+08:00"), countsAsAccepted: true),
                     apply(.requestReturn(unit: "住建局"), order, "qidong", at: instant("2024-05-08T00:00:01+08:00")))
-        #expect(RuleError.returnWindowClosed(endedAt: instant("2024-05-08T00:00:00+08:00")).description.contains("counts as accepted"))
+        #expect(RuleError.returnWindowClosed(endedAt: instant("2024-05-08T00:00:00+08:00"), countsAsAccepted: true)
+            .description.contains("counts as accepted"))
     }
 
     @Test func qidong_2_rejectedReturnMayNotBeReturnedAgain() throws {
@@ -88,8 +89,11 @@ let emergency = OrderKind(category: .help, urgency: .emergency)
         let wednesdayNight = instant("2024-05-08T23:00:00+08:00")
         let (rejected, _, _) = try run([(.requestReturn(unit: "住建局"), wednesdayNight), (.rejectReturn, wednesdayNight)], on: order, "zezhou")
         #expect((try? apply(.requestReturn(unit: "住建局"), rejected, "zezhou", at: wednesdayNight).get()) != nil)
-        expectError(.returnWindowClosed(endedAt: instant("2024-05-09T00:00:00+08:00")),
+        // zezhou 二(二)5 says only 2个工作日内申请退回: no 视为受理 (only qidong's document says it).
+        expectError(.returnWindowClosed(endedAt: instant("2024-05-09T00:00:00+08:00"), countsAsAccepted: false),
                     apply(.requestReturn(unit: "住建局"), order, "zezhou", at: instant("2024-05-09T08:00:00+08:00")))
+        #expect(!RuleError.returnWindowClosed(endedAt: instant("2024-05-09T00:00:00+08:00"), countsAsAccepted: false)
+            .description.contains("accepted"))
     }
 
     @Test func pingdingshan_2_returnsGoToTheOfficeWithoutAFixedWindow() throws {

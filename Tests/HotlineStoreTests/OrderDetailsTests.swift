@@ -32,7 +32,7 @@ import Testing
             #expect(received.events.map(\.type) == ["accepted"])
 
             let (_, dispatch) = try db.connection.withTransaction { tx in
-                try OfficeAndUnitCommands.perform(.dispatch(lead: "WATER", coUnits: []), number: number, actor: "office", at: now,
+                try OrderActions.apply(.dispatch(lead: "WATER", coUnits: []), number: number, actor: "office", at: now,
                                                   profiles: ["qidong": profile], calendar: calendar, on: tx)
             }
             let dispatched = try #require(try WorkOrders.details(number: number, on: db.connection))
@@ -53,7 +53,7 @@ import Testing
             #expect(try db.count("SELECT count(*) FROM outbox WHERE type = 'workorder.dispatched'") == 1)
 
             #expect(throws: OfficeAndUnitCommandError.self) {
-                try OfficeAndUnitCommands.perform(.approveReturn, number: "12345-nope", actor: "office", at: now,
+                try OrderActions.apply(.approveReturn, number: "12345-nope", actor: "office", at: now,
                                                   profiles: ["qidong": profile], calendar: calendar, on: db.connection)
             }
         }
