@@ -8,7 +8,7 @@ public final class DeadlineMetrics: Sendable {
     /// `fired`: the rule applied; `movedOn`: the order had moved on, the timer only marked fired;
     /// `failed`: its firing threw and it stays open for the next claim.
     public static let outcomes = ["fired", "movedOn", "failed"]
-    public static let kinds = ["dispatchBy", "signBy", "returnWindow", "reminder", "replyBy", "unknown"]
+    public static let kinds = ["dispatchBy", "signBy", "returnWindow", "reminder", "replyBy", "revisitUnanswered", "unknown"]
 
     private let timers: [String: Counter]
     private let batchSize: ValueHistogram

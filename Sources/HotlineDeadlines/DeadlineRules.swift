@@ -18,6 +18,9 @@ public enum DeadlineEffect: Hashable, Sendable {
     /// (`Lifecycle`'s `requestReturn`), and where the profile says so (`lateReturnCountsAsAccepted`,
     /// qidong) the order counts as accepted; event `returnWindowClosed`.
     case returnWindowClosed(countsAsAccepted: Bool)
+    /// The revisit SMS went unanswered: the order goes to the office's phone-revisit queue; event
+    /// `revisitUnanswered`.
+    case revisitUnanswered
 }
 
 /// The outcome of one due timer under its rule.
@@ -81,8 +84,16 @@ public enum DeadlineRules {
         does: "lead unit has not replied: events `overdue` (replyBy) and `supervised` (overdue), `assignment.overdue` and `workorder.supervised`; the order stays overdue in the figures when replied later; otherwise nothing",
         basis: "POLICIES.md §2 time limits, §5 supervision; profile `reply`. qidong 附件2 一(六)(4): \"超期未办结的诉求\" is a supervision trigger; zezhou 二(三)5(2): \"承办部门逾期未办结事项，通过电话联系承办单位\"; pingdingshan 六(一): \"对未按时限办结…编制《市长热线督办通知》\". baotou and henan do not say overdue orders are supervised: the lifecycle supervises them too (ours)")
 
+    public static let revisitUnansweredRule = DeadlineRule(
+        name: "revisitUnanswered", kind: "revisitUnanswered",
+        startedBy: "hotline-sms-reply, when the gateway accepts the reply SMS that starts the revisit",
+        firesAt: "the profile's `sms.delivery.revisitWait` after the SMS went out (48 natural hours in every profile)",
+        does: "order still waiting for the citizen's rating (`revisitPending`): into the office's phone-revisit queue (`phone_revisits`, reason revisitUnanswered), event `revisitUnanswered`; otherwise nothing",
+        basis: "POLICIES.md §3, §4; profile `sms.delivery.revisitWait`. qidong 附件2 一(五)3: 无人接听的情况: 需拨打2次再通过短信回复, and 一(七): the hotline revisits; the documents give no wait for an SMS answer, so 48 hours and the phone revisit after it are ours")
+
     /// Every rule, in the order the README lists them.
-    public static let all: [DeadlineRule] = [dispatchByPassed, signByPassed, returnWindowClosed, reminderBeforeReply, replyByPassed]
+    public static let all: [DeadlineRule] = [dispatchByPassed, signByPassed, returnWindowClosed, reminderBeforeReply, replyByPassed,
+                                             revisitUnansweredRule]
 
     /// The rule for a stored timer kind.
     public static func rule(for kind: TimerKind) -> DeadlineRule {
@@ -92,6 +103,7 @@ public enum DeadlineRules {
         case .returnWindow: returnWindowClosed
         case .reminder: reminderBeforeReply
         case .replyBy: replyByPassed
+        case .revisitUnanswered: revisitUnansweredRule
         }
     }
 
@@ -111,13 +123,17 @@ public enum DeadlineRules {
             guard order.state == .awaitingDispatch else { return .movedOn(note: "order is \(order.stateName), no longer waiting for dispatch") }
             return domain { _ in [.dispatchOverdue(dueAt: dueAt)] }
         }
+        if case .revisitUnanswered = kind {
+            guard order.state == .revisitPending else { return .movedOn(note: "order is \(order.stateName), the revisit is over") }
+            return .fire(unchanged, effects: [.revisitUnanswered], rule: rule)
+        }
         guard order.state == .dispatched || order.state == .redo, let assignment = order.assignment else {
             return .movedOn(note: "order is \(order.stateName), no unit holds it")
         }
         guard assignment.state != .replied else { return .movedOn(note: "the unit replied") }
 
         switch kind {
-        case .dispatchBy:
+        case .dispatchBy, .revisitUnanswered:
             preconditionFailure("handled above")
         case .signBy:
             guard assignment.state == .dispatched else { return .movedOn(note: "the unit signed") }

@@ -194,6 +194,10 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
             let (events, outbox) = Self.announce(effects, timer: timer, stored: stored, rule: rule, at: now)
             try Timers.applyFiring(timer, to: stored, transition: transition, events: events, outbox: outbox,
                                    actor: configuration.actor, at: now, on: tx)
+            if effects.contains(.revisitUnanswered) {
+                try PhoneRevisits.enqueue(stored.id, reason: "revisitUnanswered", smsMessageId: try Timers.smsMessageId(of: timer, on: tx),
+                                          at: now, on: tx)
+            }
             return .fired
         }
     }
@@ -229,6 +233,8 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
                 message(WorkOrderSupervised(number: stored.number, reason: reason.rawValue), tag: 4)
             case .dispatchOverdue(let dueAt):
                 message(WorkOrderDispatchOverdue(number: stored.number, dueAt: dueAt, timerId: timer.id), tag: 5)
+            case .revisitUnanswered:
+                events.append(TimerEventRecord(type: "revisitUnanswered", data: ["timerId": id, "rule": rule]))
             }
         }
         if events.isEmpty {

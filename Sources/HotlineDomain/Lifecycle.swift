@@ -144,6 +144,9 @@ public enum Command: Hashable, Sendable {
 /// A deadline timer the deadline watch keeps.
 public enum TimerKind: Hashable, Sendable, Codable {
     case dispatchBy, signBy, returnWindow, replyBy, reminder(Int)
+    /// The revisit SMS went out and the citizen has not answered within the profile's wait
+    /// (`sms.delivery.revisitWait`): the order goes to the phone-revisit queue.
+    case revisitUnanswered
 
     /// The name stored in `timers.kind`: `dispatchBy`, `signBy`, `returnWindow`, `replyBy`, `reminder.0`.
     public var name: String {
@@ -153,6 +156,7 @@ public enum TimerKind: Hashable, Sendable, Codable {
         case .returnWindow: "returnWindow"
         case .replyBy: "replyBy"
         case .reminder(let index): "reminder.\(index)"
+        case .revisitUnanswered: "revisitUnanswered"
         }
     }
 
@@ -162,6 +166,7 @@ public enum TimerKind: Hashable, Sendable, Codable {
         case "signBy": self = .signBy
         case "returnWindow": self = .returnWindow
         case "replyBy": self = .replyBy
+        case "revisitUnanswered": self = .revisitUnanswered
         default:
             guard name.hasPrefix("reminder."), let index = Int(name.dropFirst("reminder.".count)), index >= 0 else { return nil }
             self = .reminder(index)
@@ -474,7 +479,7 @@ public enum Lifecycle {
                 supervise(.overdue)
             case .signBy where assignment.state == .dispatched:
                 events.append(.overdue(.signBy))
-            case .returnWindow, .reminder, .replyBy, .signBy, .dispatchBy:
+            case .returnWindow, .reminder, .replyBy, .signBy, .dispatchBy, .revisitUnanswered:
                 break
             }
         }

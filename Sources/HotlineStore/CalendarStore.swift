@@ -199,7 +199,7 @@ public enum CalendarStore {
                     UPDATE assignments SET return_window_ends_at = \(due.at), updated_at = \(now)
                     WHERE work_order_id = \(workOrder) AND active AND return_window_ends_at = \(was)
                     """)
-            case .signBy?, .reminder(_)?, nil:
+            case .signBy?, .reminder(_)?, .revisitUnanswered?, nil:
                 break
             }
         }

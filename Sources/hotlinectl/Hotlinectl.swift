@@ -14,7 +14,8 @@ struct Hotlinectl: AsyncParsableCommand {
         clear line and exit status 2.
         """,
         subcommands: [Versions.self, CalendarCommand.self, DeadlineCommand.self, ProfilesCommand.self, Migrate.self, Seed.self,
-                      OrderCommand.self, TokenCommand.self, Status.self, DLQ.self, Loadgen.self, Bench.self, ScoreCommand.self, SimulateCommand.self, ReportCommand.self]
+                      OrderCommand.self, TokenCommand.self, Status.self, DLQ.self, Loadgen.self, Bench.self, ScoreCommand.self, SimulateCommand.self, ReportCommand.self,
+                      SMSCommand.self]
     )
 }
 

@@ -88,6 +88,8 @@ struct StatusReport: Encodable {
     var parked: [String: Int]?
     /// Timers due, the oldest late one, overdue assignments (StatusCommand+Timers.swift).
     var timers: TimerState?
+    /// Reply SMS and citizens' answers (StatusCommand+SMS.swift).
+    var sms: SMSState?
     var queues: [QueueDepth] = []
     var calendar: CalendarState?
     /// The latest score runs, newest first (nil: not readable).
@@ -191,6 +193,7 @@ struct StatusReport: Encodable {
             calendar = Self.calendarState(years: try CalendarStore.years(on: db).map(\.year), today: LocalDate(instant: generatedAt))
         }
         try readTimers(db)
+        try readSMS(db)
         if try db.query("SELECT to_regclass('score_runs') IS NOT NULL AS ok").first?.decode("ok", as: Bool.self) ?? false {
             scoring = try Scores.recentRuns(limit: 3, on: db).map {
                 ScoringRunLine(period: $0.period, profile: $0.profile, version: $0.version, computedAt: $0.computedAt,
@@ -265,6 +268,7 @@ struct StatusReport: Encodable {
             line("parked messages: unavailable")
         }
         out += timersText
+        out += smsText
         line()
         if queues.isEmpty {
             line("queues: unavailable")
