@@ -90,6 +90,8 @@ public struct KannelGateway: SMSGateway {
         public var callbackURL: String
         public var secret: String
         public var timeout: TimeInterval = 10
+        /// False only for measuring the gateway alone (`hotlinectl bench sms`): no dlr-mask, no dlr-url.
+        public var deliveryReports = true
 
         public init(sendsmsURL: String, user: String, password: String, from: String, callbackURL: String, secret: String) {
             self.sendsmsURL = sendsmsURL
@@ -115,11 +117,12 @@ public struct KannelGateway: SMSGateway {
         // %d is Kannel's placeholder for the report's status: Kannel substitutes it.
         let dlrURL = configuration.callbackURL + "/sms/dlr?secret=" + Self.encode(configuration.secret)
             + "&id=" + String(request.messageId) + "&status=%d"
-        let query = [
+        var items = [
             ("username", configuration.user), ("password", configuration.password), ("from", configuration.from),
             ("to", request.phone), ("text", request.text), ("coding", "2"), ("charset", "UTF-8"),
-            ("dlr-mask", "31"), ("dlr-url", dlrURL),
-        ].map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
+        ]
+        if configuration.deliveryReports { items += [("dlr-mask", "31"), ("dlr-url", dlrURL)] }
+        let query = items.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
         return URL(string: configuration.sendsmsURL + "?" + query)
     }
 

@@ -260,6 +260,29 @@ public enum SMSMessages {
         }
     }
 
+    /// Outbound messages delivered: for each the seconds from stored to delivered (sorted), and
+    /// the last delivery (for `hotlinectl bench sms`).
+    public static func deliveries(on connection: PostgresConnection) throws -> (count: Int, storedToDelivered: [Double], last: Date?) {
+        let rows = try connection.query("""
+            SELECT extract(epoch FROM delivered_at - created_at)::float8 AS seconds, delivered_at
+            FROM sms_messages WHERE direction = 'outbound' AND status = 'delivered'
+            """)
+        var seconds: [Double] = []
+        var last: Date?
+        for row in rows {
+            seconds.append(try row.decode("seconds", as: Double.self))
+            let at = try row.decode("delivered_at", as: Date.self)
+            if last == nil || at > last! { last = at }
+        }
+        return (seconds.count, seconds.sorted(), last)
+    }
+
+    /// Citizens' messages stored and read (for `hotlinectl bench sms`).
+    public static func answersRead(on connection: PostgresConnection) throws -> Int {
+        try connection.query("SELECT count(*) AS n FROM sms_messages WHERE direction = 'inbound' AND interpretation IS NOT NULL")
+            .first!.decode("n", as: Int.self)
+    }
+
     public static func status(at now: Date, on connection: PostgresConnection) throws -> SMSStatus {
         var outbound: [String: Int] = [:]
         for row in try connection.query("SELECT status, count(*) AS n FROM sms_messages WHERE direction = 'outbound' GROUP BY status") {

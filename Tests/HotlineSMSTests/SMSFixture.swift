@@ -57,31 +57,11 @@ final class SMSFixture {
     @discardableResult
     func repliedOrder(profile: String, phone: String, text: String = "您反映的停水问题已于11月30日修复", confidential: Bool = false,
                       urgency: Urgency? = nil, at now: Date = Date()) throws -> (number: String, id: UUID) {
-        let id = UUID()
-        let received = now.addingTimeInterval(-3_600)
-        let caseClass: CaseClass? = profiles[profile]!.keyedBy == .caseClass ? .B : nil
-        let order = WorkOrder(id: id.uuidString, kind: OrderKind(category: .help, urgency: urgency, caseClass: caseClass), channel: .phone,
-                              confidential: confidential, receivedAt: received)
-        let accepted = try Lifecycle.apply(.accept, to: order, now: received, profile: profiles[profile]!, calendar: calendar).get()
-        let number = try database.withTransaction { tx in try WorkOrders.reserveNumbers(receivedAt: [received], on: tx)[0] }
-        let new = NewWorkOrder(id: id, number: number, profile: profile, order: order, submissionId: "sms-test-\(id.uuidString)",
-                               title: "小区停水", contentPII: "幸福小区3栋停水三天", citizenNamePII: "李华", citizenPhonePII: phone,
-                               addressPII: "石桥县幸福小区3栋")
-        _ = try database.withTransaction { tx in
-            try WorkOrders.create([OrderCreation(order: new, transition: accepted, outbox: [])], actor: "test-intake", at: received, on: tx)
+        let made = try database.withTransaction { tx in
+            try ReviewedReplies.make(profile: profiles[profile]!, lead: "WATER", phones: [phone], confidential: confidential,
+                                     urgency: urgency, text: { _ in text }, at: now, profiles: profiles, calendar: calendar, on: tx)
         }
-        let actions: [(OrderAction, String, Date)] = [
-            (.dispatch(lead: "WATER", coUnits: []), "routing", now.addingTimeInterval(-3_000)),
-            (.sign(unit: "WATER"), "unit:WATER", now.addingTimeInterval(-2_000)),
-            (.saveReplyDraft(unit: "WATER", ReplyDraft(textPII: text, contactedCitizen: false, contact: nil)), "unit:WATER", now.addingTimeInterval(-60)),
-            (.reviewReply(unit: "WATER"), "unit:WATER", now),
-        ]
-        for (action, actor, at) in actions {
-            _ = try database.withTransaction { tx in
-                try OrderActions.perform(action, number: number, actor: actor, at: at, profiles: profiles, calendar: calendar, on: tx)
-            }
-        }
-        return (number, id)
+        return (made[0].number, made[0].id)
     }
 
     /// The `workorder.replied` of `order` as the lane would deliver it (from the outbox).
