@@ -165,3 +165,17 @@ public enum MobileNumber {
         return String(digits)
     }
 }
+
+/// What a delivery report carries back to name our message: its id and a check made from the id
+/// and the handset (FNV-1a, 32 bits, hex), so a stray report (another database's ids, a report
+/// retried long after) never settles the wrong message.
+public enum DeliveryReportKey {
+    public static func check(id: Int64, phone: String) -> String {
+        var hash: UInt32 = 0x811c9dc5
+        for byte in "\(id):\(phone)".utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 0x01000193
+        }
+        return String(format: "%08x", hash)
+    }
+}

@@ -6,7 +6,8 @@ import FoundationNetworking
 /// A JSON-over-HTTP SMS provider in the style of Alibaba Cloud's `SendSms` and Tencent Cloud's
 /// `SendSms`: a signature name (签名), a template code (模板) and the template's parameters, the
 /// reply text as the template's `content`, and our message id as `OutId` (the provider's delivery
-/// receipts name it; point them at `<callbackURL>/sms/dlr?secret=…&id=<OutId>&status=1|2`).
+/// receipts name it; point them at `<callbackURL>/sms/dlr?secret=…&id=<OutId>&k=<check>&status=1|2`,
+/// the check from `DeliveryReportKey`).
 ///
 /// Request: `POST url`, `Authorization: Bearer <accessKey>`, body
 /// `{"PhoneNumbers", "SignName", "TemplateCode", "TemplateParam": "{\"content\":…}", "OutId"}`.

@@ -15,7 +15,7 @@ import PostgresClient
 ///   `X-Kannel-From` (Kannel's `sms-service` `post-url`); `GET /sms/mo?secret=…&from=%p&text=%a`
 ///   also works (`get-url`). Stored first and read in the same transaction
 ///   (`AnswerInterpreter`), answered 200 with an empty body (Kannel sends nothing back).
-/// - `GET /sms/dlr?secret=…&id=<our message id>&status=%d`: a delivery report.
+/// - `GET /sms/dlr?secret=…&id=<our message id>&k=<check>&status=%d`: a delivery report.
 ///
 /// A wrong or missing secret is 403; a report or answer without what it needs is 400, with the
 /// reason in the body (no personal data). Database work runs on a `PostgresPool`'s threads.
@@ -88,9 +88,12 @@ public struct SMSCallbacks: Sendable {
             return Self.answer(.badRequest, "a delivery report needs id and a numeric status\n")
         }
         let now = clock.now()
+        let check = request.uri.queryParameters.get("k")
         do {
             let matched = try await pool.withConnection { connection in
-                try connection.withTransaction { tx in try SMSMessages.deliveryReport(namedId: id, status: status, at: now, on: tx) }
+                try connection.withTransaction { tx in
+                    try SMSMessages.deliveryReport(namedId: id, check: check, status: status, at: now, on: tx)
+                }
             }
             metrics?.report(status: status, matched: matched)
             if !matched { logger.warning("delivery report for no message of ours", metadata: ["hotline.sms.named_id": "\(id.prefix(32))"]) }

@@ -1,4 +1,5 @@
 import Foundation
+import HotlineDomain
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -116,7 +117,8 @@ public struct KannelGateway: SMSGateway {
     public func url(for request: SMSSendRequest) -> URL? {
         // %d is Kannel's placeholder for the report's status: Kannel substitutes it.
         let dlrURL = configuration.callbackURL + "/sms/dlr?secret=" + Self.encode(configuration.secret)
-            + "&id=" + String(request.messageId) + "&status=%d"
+            + "&id=" + String(request.messageId) + "&k=" + DeliveryReportKey.check(id: request.messageId, phone: request.phone)
+            + "&status=%d"
         var items = [
             ("username", configuration.user), ("password", configuration.password), ("from", configuration.from),
             ("to", request.phone), ("text", request.text), ("coding", "2"), ("charset", "UTF-8"),

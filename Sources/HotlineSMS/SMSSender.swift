@@ -7,13 +7,16 @@ import PostgresClient
 import Synchronization
 
 /// The sender loop: claims due outbound SMS (`SMSMessages.claimDue`, `FOR UPDATE SKIP LOCKED`, so
-/// any number of senders run side by side), sends each through the gateway under the rate limit,
-/// and marks it in the claim's transaction: accepted (and the revisit's `revisitUnanswered` timer
-/// started), retrying after the profile's backoff (timeouts, 5xx, an SMS centre that is away), or
-/// failed after the profile's attempts, with the order in the phone-revisit queue.
+/// any number of senders run side by side) and marks them `sending` (the revisit's
+/// `revisitUnanswered` timer started), sends each through the gateway under the rate limit, and
+/// records the outcomes: accepted, retrying after the profile's backoff (timeouts, 5xx, an SMS
+/// centre that is away), or failed after the profile's attempts, with the order in the
+/// phone-revisit queue.
 ///
 /// It runs outside the consumer's transaction. A crash after the gateway accepted a message and
-/// before the commit sends that message again after the restart: at most one duplicate per crash.
+/// before the record leaves it `sending`: its delivery report settles it (Kannel retries the
+/// report until the worker is back), and only a message still unsettled after `inDoubtSeconds`
+/// goes again.
 /// A retry that would fall in the profile's quiet hours waits for their end. Time comes from the
 /// injected clock: tests move it and call `sendDue(on:)`.
 public final class SMSSender: ThreadLoop, @unchecked Sendable {
@@ -30,6 +33,9 @@ public final class SMSSender: ThreadLoop, @unchecked Sendable {
         /// The gateway's rate limit, messages per second.
         public var ratePerSecond: Double = 1_000
         public var pollInterval: TimeInterval = 0.2
+        /// How long a message left `sending` by a crashed sender waits for its delivery report
+        /// before it goes again.
+        public var inDoubtSeconds: TimeInterval = 30
         /// False only when the operator turned quiet hours off (`HOTLINE_SMS_QUIET_HOURS=off`).
         public var quietHours = true
 
@@ -92,23 +98,34 @@ public final class SMSSender: ThreadLoop, @unchecked Sendable {
         logger.info("sender stopped", metadata: ["hotline.count": "\(acceptedCount)"])
     }
 
-    /// One claim at the clock's `now`: up to `batchSize` due messages sent and marked in one transaction.
+    /// One claim at the clock's `now`: up to `batchSize` messages claimed and marked `sending` in a
+    /// first transaction (committed before anything goes out), sent, then recorded in a second. A
+    /// crash between the two leaves them `sending`: their delivery reports settle them, and those
+    /// still unsettled after `inDoubtSeconds` go again (the one duplicate a crash may cost).
     @discardableResult
     public func sendDue(on connection: PostgresConnection) throws -> BatchReport {
         let now = clock.now()
-        let report = try connection.withTransaction { tx -> BatchReport in
-            let messages = try SMSMessages.claimDue(at: now, limit: configuration.batchSize, on: tx)
-            var report = BatchReport(claimed: messages.count)
-            guard !messages.isEmpty else { return report }
-            let outcomes = send(messages)
-            let sentAt = clock.now()
+        let messages = try connection.withTransaction { tx -> [OutgoingSMS] in
+            let claimed = try SMSMessages.claimDue(at: now, inDoubtBefore: now.addingTimeInterval(-configuration.inDoubtSeconds),
+                                                   limit: configuration.batchSize, on: tx)
+            for message in claimed {
+                if let wait = message.profile.flatMap({ profiles[$0] })?.sms.delivery.revisitWaitSeconds {
+                    try SMSMessages.startRevisitTimer(message, fireAt: now.addingTimeInterval(wait), on: tx)
+                }
+            }
+            return claimed
+        }
+        var report = BatchReport(claimed: messages.count)
+        guard !messages.isEmpty else { return report }
+        let outcomes = send(messages)
+        let sentAt = clock.now()
+        report = try connection.withTransaction { tx -> BatchReport in
+            var report = report
             for (message, outcome) in zip(messages, outcomes) {
                 let delivery = message.profile.flatMap { profiles[$0] }?.sms.delivery
                 switch outcome {
                 case .accepted(let gatewayId):
-                    let wait = delivery?.revisitWaitSeconds
-                    try SMSMessages.markAccepted(message, gateway: gateway.name, gatewayId: gatewayId,
-                                                 unansweredAt: wait.map { sentAt.addingTimeInterval($0) }, at: sentAt, on: tx)
+                    try SMSMessages.markAccepted(message, gateway: gateway.name, gatewayId: gatewayId, at: sentAt, on: tx)
                     report.accepted += 1
                 case .retry(let reason):
                     if let delay = delivery?.retryDelay(afterAttempts: message.attempts + 1) {

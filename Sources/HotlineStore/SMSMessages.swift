@@ -81,90 +81,124 @@ public enum SMSMessages {
             """).first?.decode("id", as: Int64.self)
     }
 
-    /// Up to `limit` open messages due at `now`, oldest first, locked for the caller's transaction
-    /// (`SKIP LOCKED`: senders side by side never send one message twice at once).
-    public static func claimDue(at now: Date, limit: Int, on connection: PostgresConnection) throws -> [OutgoingSMS] {
-        try connection.query("""
-            SELECT m.id, m.work_order_id, m.phone_pii, m.body_pii, m.attempts, o.profile
-            FROM sms_messages m LEFT JOIN work_orders o ON o.id = m.work_order_id
-            WHERE m.status IN ('queued', 'retrying') AND m.next_attempt_at <= \(now)
-            ORDER BY m.next_attempt_at
-            LIMIT \(limit)
-            FOR UPDATE OF m SKIP LOCKED
-            """).map { row in
-            OutgoingSMS(id: try row.decode("id", as: Int64.self), workOrderId: try row.decode("work_order_id", as: UUID?.self),
-                        phone: try row.decode("phone_pii", as: String.self), body: try row.decode("body_pii", as: String.self),
-                        attempts: try row.decode("attempts", as: Int.self), profile: try row.decode("profile", as: String?.self))
+    /// Claims up to `limit` messages to send at `now` and marks them `sending` (one attempt more),
+    /// in the caller's transaction, which the sender commits before it sends: first those left
+    /// `sending` since `inDoubtBefore` (a sender crashed between sending and recording: no
+    /// delivery report has settled them, so they go again), then the due ones, oldest first.
+    /// `SKIP LOCKED`: senders side by side never claim one message twice.
+    public static func claimDue(at now: Date, inDoubtBefore: Date, limit: Int, on connection: PostgresConnection) throws -> [OutgoingSMS] {
+        func claim(_ selection: SQL) throws -> [OutgoingSMS] {
+            try connection.query(SQL(unsafeSQL: "UPDATE sms_messages m SET status = 'sending', attempts = m.attempts + 1, updated_at = ")
+                + "\(now) FROM (" + selection + """
+                ) c WHERE m.id = c.id
+                RETURNING m.id, m.work_order_id, m.phone_pii, m.body_pii, m.attempts,
+                          (SELECT o.profile FROM work_orders o WHERE o.id = m.work_order_id) AS profile
+                """).map { row in
+                OutgoingSMS(id: try row.decode("id", as: Int64.self), workOrderId: try row.decode("work_order_id", as: UUID?.self),
+                            phone: try row.decode("phone_pii", as: String.self), body: try row.decode("body_pii", as: String.self),
+                            attempts: try row.decode("attempts", as: Int.self) - 1, profile: try row.decode("profile", as: String?.self))
+            }
         }
-    }
-
-    /// The gateway took the message. Starts the revisit's `revisitUnanswered` timer at
-    /// `unansweredAt` (once per message) when the message belongs to an order.
-    public static func markAccepted(_ message: OutgoingSMS, gateway: String, gatewayId: String?, unansweredAt: Date?,
-                                    at now: Date, on connection: PostgresConnection) throws {
-        try connection.execute("""
-            UPDATE sms_messages SET status = 'accepted', gateway = \(gateway), gateway_id = \(gatewayId), attempts = attempts + 1,
-                   sent_at = \(now), next_attempt_at = NULL, last_error = NULL, updated_at = \(now)
-            WHERE id = \(message.id)
+        var claimed = try claim("""
+            SELECT id FROM sms_messages WHERE status = 'sending' AND updated_at <= \(inDoubtBefore)
+            ORDER BY updated_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
             """)
-        if let orderId = message.workOrderId, let unansweredAt {
-            try connection.execute("""
-                INSERT INTO timers (work_order_id, assignment_id, kind, fire_at, data)
-                SELECT \(orderId), assignment_id, 'revisitUnanswered', \(unansweredAt),
-                       jsonb_build_object('smsMessageId', \(message.id))
-                FROM sms_messages WHERE id = \(message.id)
-                  AND NOT EXISTS (SELECT 1 FROM timers WHERE work_order_id = \(orderId) AND kind = 'revisitUnanswered'
-                                  AND data->>'smsMessageId' = \(String(message.id)))
+        if claimed.count < limit {
+            claimed += try claim("""
+                SELECT id FROM sms_messages WHERE status IN ('queued', 'retrying') AND next_attempt_at <= \(now)
+                ORDER BY next_attempt_at LIMIT \(limit - claimed.count) FOR UPDATE SKIP LOCKED
                 """)
         }
+        return claimed.sorted { $0.id < $1.id }
     }
 
-    /// The attempt failed in a way that may pass: try again at `nextAt`. `error` holds no personal data.
-    public static func markRetry(_ message: OutgoingSMS, nextAt: Date, error: String, at now: Date, on connection: PostgresConnection) throws {
+    /// Starts the revisit's `revisitUnanswered` timer at `fireAt` for a message going out (once:
+    /// an open timer for the message is kept).
+    public static func startRevisitTimer(_ message: OutgoingSMS, fireAt: Date, on connection: PostgresConnection) throws {
+        guard let orderId = message.workOrderId else { return }
         try connection.execute("""
-            UPDATE sms_messages SET status = 'retrying', attempts = attempts + 1, next_attempt_at = \(nextAt),
-                   last_error = \(error), updated_at = \(now)
+            INSERT INTO timers (work_order_id, assignment_id, kind, fire_at, data)
+            SELECT \(orderId), assignment_id, 'revisitUnanswered', \(fireAt), jsonb_build_object('smsMessageId', \(message.id))
+            FROM sms_messages WHERE id = \(message.id)
+              AND NOT EXISTS (SELECT 1 FROM timers WHERE work_order_id = \(orderId) AND kind = 'revisitUnanswered'
+                              AND cancelled_at IS NULL AND data->>'smsMessageId' = \(String(message.id)))
+            """)
+    }
+
+    static func cancelRevisitTimer(_ message: OutgoingSMS, at now: Date, on connection: PostgresConnection) throws {
+        guard let orderId = message.workOrderId else { return }
+        try connection.execute("""
+            UPDATE timers SET cancelled_at = \(now)
+            WHERE work_order_id = \(orderId) AND kind = 'revisitUnanswered' AND fired_at IS NULL AND cancelled_at IS NULL
+              AND data->>'smsMessageId' = \(String(message.id))
+            """)
+    }
+
+    /// The gateway took the message. A delivery report that came first (it can beat the sender's
+    /// record) is kept.
+    public static func markAccepted(_ message: OutgoingSMS, gateway: String, gatewayId: String?, at now: Date,
+                                    on connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE sms_messages SET status = CASE WHEN status = 'sending' THEN 'accepted' ELSE status END, gateway = \(gateway),
+                   gateway_id = \(gatewayId), sent_at = COALESCE(sent_at, \(now)), next_attempt_at = NULL, last_error = NULL,
+                   updated_at = \(now)
             WHERE id = \(message.id)
             """)
+    }
+
+    /// The attempt failed in a way that may pass: try again at `nextAt` (unless a delivery report
+    /// showed the gateway took it after all). `error` holds no personal data.
+    public static func markRetry(_ message: OutgoingSMS, nextAt: Date, error: String, at now: Date, on connection: PostgresConnection) throws {
+        guard try connection.execute("""
+            UPDATE sms_messages SET status = 'retrying', next_attempt_at = \(nextAt), last_error = \(error), updated_at = \(now)
+            WHERE id = \(message.id) AND status = 'sending'
+            """) == 1 else { return }
+        try cancelRevisitTimer(message, at: now, on: connection)
     }
 
     /// The message had its attempts (or the gateway refused it for good): failed, and its order goes
     /// to the phone-revisit queue.
     public static func markFailed(_ message: OutgoingSMS, error: String, at now: Date, on connection: PostgresConnection) throws {
-        try connection.execute("""
-            UPDATE sms_messages SET status = 'failed', attempts = attempts + 1, next_attempt_at = NULL, last_error = \(error),
-                   updated_at = \(now)
-            WHERE id = \(message.id)
-            """)
+        guard try connection.execute("""
+            UPDATE sms_messages SET status = 'failed', next_attempt_at = NULL, last_error = \(error), updated_at = \(now)
+            WHERE id = \(message.id) AND status = 'sending'
+            """) == 1 else { return }
+        try cancelRevisitTimer(message, at: now, on: connection)
         if let orderId = message.workOrderId {
             try PhoneRevisits.enqueue(orderId, reason: "smsFailed", smsMessageId: message.id, at: now, on: connection)
         }
     }
 
-    /// A delivery report naming `namedId` (our message id) with Kannel's status: stored as it came;
+    /// A delivery report naming `namedId` (our message id) and its `check` (`DeliveryReportKey`)
+    /// with Kannel's status: stored as it came (matched only when the check fits);
     /// the message moves to `delivered` or `failed` (an `accepted by the SMS centre` report keeps
     /// it `accepted`). Returns whether it matched a message.
     @discardableResult
-    public static func deliveryReport(namedId: String, status: Int, at now: Date, on connection: PostgresConnection) throws -> Bool {
+    public static func deliveryReport(namedId: String, check: String?, status: Int, at now: Date,
+                                      on connection: PostgresConnection) throws -> Bool {
         let id = Int64(namedId)
-        let matched = try id.map { try !connection.query("SELECT 1 AS one FROM sms_messages WHERE id = \($0) AND direction = 'outbound'").isEmpty } ?? false
+        let phone = try id.flatMap {
+            try connection.query("SELECT phone_pii FROM sms_messages WHERE id = \($0) AND direction = 'outbound'").first?
+                .decode("phone_pii", as: String.self)
+        }
+        let matched = id != nil && phone != nil && check == DeliveryReportKey.check(id: id!, phone: phone!)
         try connection.execute("""
             INSERT INTO sms_delivery_reports (sms_message_id, named_id, status, received_at)
             VALUES (\(matched ? id : nil), \(namedId), \(status), \(now))
             """)
         guard matched, let id else { return false }
-        let newStatus: String? = switch status {
+        // A report settles a message left `sending` by a crashed sender: the gateway had it.
+        let newStatus: String = switch status {
         case 1: "delivered"
         case 2, 16: "undelivered"
-        default: nil
+        default: "accepted"
         }
-        if let newStatus {
-            try connection.execute("""
-                UPDATE sms_messages SET status = \(newStatus), delivered_at = CASE WHEN \(newStatus) = 'delivered' THEN \(now) END,
-                       updated_at = \(now)
-                WHERE id = \(id) AND status IN ('accepted', 'retrying', 'queued', 'undelivered')
-                """)
-        }
+        try connection.execute("""
+            UPDATE sms_messages SET status = CASE WHEN \(newStatus) = 'accepted' AND status NOT IN ('sending', 'retrying') THEN status ELSE \(newStatus) END,
+                   delivered_at = CASE WHEN \(newStatus) = 'delivered' THEN \(now) ELSE delivered_at END,
+                   sent_at = COALESCE(sent_at, \(now)), next_attempt_at = NULL, updated_at = \(now)
+            WHERE id = \(id) AND status IN ('sending', 'retrying', 'accepted', 'undelivered')
+            """)
         return true
     }
 

@@ -98,7 +98,9 @@ import Testing
         #expect(query.contains("password=p%2B%26"))
         let items = try #require(URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems)
         #expect(items.first { $0.name == "text" }?.value == "已修复 1+1&2")
-        #expect(items.first { $0.name == "dlr-url" }?.value == "http://127.0.0.1:2/sms/dlr?secret=s3cret%26x&id=42&status=%d")
+        let check = DeliveryReportKey.check(id: 42, phone: "13912345678")
+        #expect(check.count == 8 && check != DeliveryReportKey.check(id: 42, phone: "13912345679"))
+        #expect(items.first { $0.name == "dlr-url" }?.value == "http://127.0.0.1:2/sms/dlr?secret=s3cret%26x&id=42&k=\(check)&status=%d")
     }
 
     @Test func theJSONProvidersAnswers() {

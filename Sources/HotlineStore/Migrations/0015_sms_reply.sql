@@ -60,3 +60,7 @@ CREATE TABLE phone_revisits (
     UNIQUE (work_order_id, reason, sms_message_id)
 );
 CREATE INDEX phone_revisits_open ON phone_revisits (queued_at) WHERE done_at IS NULL;
+
+-- Messages a sender claimed and did not record (it crashed while sending): settled by their
+-- delivery report, or sent again after a grace period.
+CREATE INDEX sms_messages_in_doubt ON sms_messages (updated_at) WHERE status = 'sending';
