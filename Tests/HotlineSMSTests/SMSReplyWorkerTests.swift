@@ -83,6 +83,43 @@ import Testing
         }
     }
 
+    /// What a newcomer types: `hotlinectl sms reply-as` answers through the fake SMS centre,
+    /// `hotlinectl sms log` shows both ways masked, `hotlinectl status` has the SMS lines.
+    @Test func hotlinectlAnswersAsACitizenAndShowsTheLogMasked() throws {
+        try PostgresTestDatabase.with { url in
+            let fixture = try SMSFixture(url: url)
+            let processes = ChildProcesses()
+            defer { processes.stopAll() }
+            do {
+                _ = try Self.startWorker(processes, url: url)
+                let kannel = try SMSFixture.kannel()
+                let phone = SMSFixture.uniquePhone()
+                let order = try fixture.repliedOrder(profile: "qidong", phone: phone)
+                try processes.wait("the SMS on the fake phone", timeout: 60) { try !kannel.phone.received(by: phone).isEmpty }
+                func hotlinectl(_ arguments: String...) throws -> Shell.Result {
+                    try Shell.run(try Shell.product("hotlinectl"), arguments, environment: ["HOTLINE_DATABASE_URL": url])
+                }
+                let sent = try hotlinectl("sms", "reply-as", "--phone", phone, "--text", "满意！谢谢")
+                #expect(sent.status == 0, "\(sent.stderr)")
+                try processes.wait("the order closed", timeout: 60) {
+                    try fixture.text("SELECT state FROM work_orders WHERE id = \(order.id)") == "closed"
+                }
+                let log = try hotlinectl("sms", "log")
+                #expect(log.status == 0)
+                #expect(log.stdout.contains(Masking.phone(phone)) && !log.stdout.contains(phone))
+                #expect(!log.stdout.contains("谢谢") && !log.stdout.contains("停水"))
+                #expect(log.stdout.contains("\tin\t") && log.stdout.contains("\tout\t") && log.stdout.contains("rating"))
+                let bad = try hotlinectl("sms", "reply-as", "--phone", "12345", "--text", "1")
+                #expect(bad.status == 2 && bad.stderr.contains("--phone"))
+                let status = try hotlinectl("status")
+                #expect(status.stdout.contains("sms out:"), "\(status.stdout)")
+            } catch {
+                Issue.record("\(error)\n\(processes.logTail(lines: 40))")
+                throw error
+            }
+        }
+    }
+
     /// bearerbox's and smsbox's own logs (not the fake phone's screen, which is the handset).
     static func kannelLogs() throws -> String {
         let directory = try SMSFixture.kannel().phone.directory
