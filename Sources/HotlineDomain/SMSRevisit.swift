@@ -109,23 +109,7 @@ public enum CitizenAnswer: Hashable, Sendable {
                 return .unclear   // "12", "5天了": not an answer to read
             }
         }
-        // Words: each 满意 read with what precedes it (不满意 and 基本满意 both contain 满意).
-        let characters = Array(rest)
-        var index = 0
-        while index + 1 < characters.count {
-            if characters[index] == "满", characters[index + 1] == "意" {
-                if index >= 1, characters[index - 1] == "不" {
-                    answers.insert(.dissatisfied)
-                } else if index >= 2, characters[index - 2] == "基", characters[index - 1] == "本" {
-                    answers.insert(.basicallySatisfied)
-                } else {
-                    answers.insert(.satisfied)
-                }
-                index += 2
-            } else {
-                index += 1
-            }
-        }
+        answers.formUnion(SMSText.ratingWords(in: String(rest)))
         guard answers.count == 1, let rating = answers.first else { return .unclear }
         return .rating(rating, remark: String(remark).trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)))
     }

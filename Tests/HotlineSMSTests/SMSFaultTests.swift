@@ -17,12 +17,8 @@ import Testing
         try PostgresTestDatabase.with { url in
             let fixture = try SMSFixture(url: url)
             let kannel = try SMSFixture.kannel()
-            let processes = ChildProcesses()
-            defer {
-                processes.stopAll()
-                _ = try? Shell.services("up", "kannel")
-            }
-            do {
+            defer { _ = try? Shell.services("up", "kannel") }
+            try SMSFixture.withProcesses { processes in
                 var worker = try SMSReplyWorkerTests.startWorker(processes, url: url)
                 let count = 120
                 var orders: [(phone: String, id: UUID)] = []
@@ -73,9 +69,6 @@ import Testing
                 #expect(orders.allSatisfy { !logs.contains($0.phone) }, "a log holds a phone number")
                 #expect(!logs.contains("号工单已办结"), "a log holds an SMS text")
                 print("sms fault test: \(total) replies, \(lost) lost, \(duplicates) duplicates, 3 crashes")
-            } catch {
-                Issue.record("\(error)\n\(processes.logTail(lines: 30))")
-                throw error
             }
         }
     }
@@ -85,12 +78,8 @@ import Testing
         try PostgresTestDatabase.with { url in
             let fixture = try SMSFixture(url: url)
             let kannel = try SMSFixture.kannel()
-            let processes = ChildProcesses()
-            defer {
-                processes.stopAll()
-                _ = try? Shell.services("up", "smsc")
-            }
-            do {
+            defer { _ = try? Shell.services("up", "smsc") }
+            try SMSFixture.withProcesses { processes in
                 _ = try SMSReplyWorkerTests.startWorker(processes, url: url)
                 try Shell.services("down", "smsc")
                 let phones = (0..<10).map { _ in SMSFixture.uniquePhone() }
@@ -107,9 +96,6 @@ import Testing
                 try processes.wait("delivered", timeout: 60) {
                     try fixture.scalar("SELECT count(*) FROM sms_messages WHERE status = 'delivered'") == 10
                 }
-            } catch {
-                Issue.record("\(error)\n\(processes.logTail(lines: 30))")
-                throw error
             }
         }
     }

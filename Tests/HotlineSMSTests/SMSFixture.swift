@@ -79,6 +79,18 @@ final class SMSFixture {
     func scalar(_ sql: SQL) throws -> Int64 { try database.query(sql).first!.decode(0, as: Int64.self) }
     func text(_ sql: SQL) throws -> String? { try database.query(sql).first?.decode(0, as: String?.self) }
 
+    /// `body` with the worker processes it starts, stopped afterwards; a failure records their logs' tails.
+    static func withProcesses(_ body: (ChildProcesses) throws -> Void) throws {
+        let processes = ChildProcesses()
+        defer { processes.stopAll() }
+        do {
+            try body(processes)
+        } catch {
+            Issue.record("\(error)\n\(processes.logTail(lines: 40))")
+            throw error
+        }
+    }
+
     /// Waits up to `timeout` seconds for `condition`, polling.
     static func wait(_ what: String, timeout: TimeInterval, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)

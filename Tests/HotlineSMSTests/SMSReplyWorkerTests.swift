@@ -41,9 +41,7 @@ import Testing
     @Test func aReplyReachesThePhoneAndTheCitizensThreeComesBackThroughKannel() throws {
         try PostgresTestDatabase.with { url in
             let fixture = try SMSFixture(url: url)
-            let processes = ChildProcesses()
-            defer { processes.stopAll() }
-            do {
+            try SMSFixture.withProcesses { processes in
                 _ = try Self.startWorker(processes, url: url)
                 let kannel = try SMSFixture.kannel()
                 let zezhouPhone = SMSFixture.uniquePhone(), qidongPhone = SMSFixture.uniquePhone()
@@ -76,9 +74,6 @@ import Testing
                     #expect(!logs.contains(secret), "a log holds personal data unmasked")
                 }
                 #expect(logs.contains("citizen's SMS received"))
-            } catch {
-                Issue.record("\(error)\n\(processes.logTail(lines: 40))")
-                throw error
             }
         }
     }
@@ -88,9 +83,7 @@ import Testing
     @Test func hotlinectlAnswersAsACitizenAndShowsTheLogMasked() throws {
         try PostgresTestDatabase.with { url in
             let fixture = try SMSFixture(url: url)
-            let processes = ChildProcesses()
-            defer { processes.stopAll() }
-            do {
+            try SMSFixture.withProcesses { processes in
                 _ = try Self.startWorker(processes, url: url)
                 let kannel = try SMSFixture.kannel()
                 let phone = SMSFixture.uniquePhone()
@@ -113,9 +106,6 @@ import Testing
                 #expect(bad.status == 2 && bad.stderr.contains("--phone"))
                 let status = try hotlinectl("status")
                 #expect(status.stdout.contains("sms out:"), "\(status.stdout)")
-            } catch {
-                Issue.record("\(error)\n\(processes.logTail(lines: 40))")
-                throw error
             }
         }
     }
