@@ -173,11 +173,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The SMS worker's logic: reply SMS, gateways (Kannel, JSON over HTTP), citizens' answers
+        .target(
+            name: "HotlineSMS",
+            dependencies: [
+                "HotlineDomain", "HotlineContracts", "HotlineStore", "HotlineRuntime", "PostgresClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Executables
         .executableTarget(name: "hotline-intake", dependencies: ["HotlineRuntime", "HotlineIntake"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-routing", dependencies: ["HotlineRuntime", "HotlineRouting"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-deadline-watch", dependencies: ["HotlineRuntime", "HotlineDeadlines"], swiftSettings: swiftSettings),
-        .executableTarget(name: "hotline-sms-reply", dependencies: ["HotlineRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "hotline-sms-reply", dependencies: ["HotlineRuntime", "HotlineSMS"], swiftSettings: swiftSettings),
         .executableTarget(name: "hotline-scoring", dependencies: [
             "HotlineRuntime", "HotlineStore", "HotlineDomain", "PostgresClient",
             .product(name: "Logging", package: "swift-log"),
@@ -198,6 +210,7 @@ let package = Package(
                 "HotlineStore",
                 "HotlineRuntime",
                 "HotlineDeadlines",
+                "HotlineSMS",
                 "PostgresClient",
                 "AMQPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -276,6 +289,13 @@ let package = Package(
         .testTarget(
             name: "HotlineDeadlinesTests",
             dependencies: ["HotlineDeadlines", "HotlineStore", "HotlineContracts", "HotlineDomain", "HotlineRuntime",
+                           "HotlineTestSupport", "PostgresClient"],
+            swiftSettings: swiftSettings
+        ),
+        // hotline-sms-reply: its rules in-process, and the executable against the real Kannel.
+        .testTarget(
+            name: "HotlineSMSTests",
+            dependencies: ["HotlineSMS", "HotlineDeadlines", "HotlineStore", "HotlineDomain", "HotlineContracts", "HotlineRuntime",
                            "HotlineTestSupport", "PostgresClient"],
             swiftSettings: swiftSettings
         ),

@@ -217,3 +217,26 @@ public struct WorkOrderReplied: MessageContract, Equatable {
         self.repliedAt = repliedAt
     }
 }
+
+/// The citizen rated the unit's result by SMS (their words stay in PostgreSQL, personal data):
+/// `outcome` is what the profile did with it: `closed`, `redone` (sent back to the unit), or
+/// `awaitingDecision` (left `rated` for the revisit staff: qidong's redo or exempt).
+public struct WorkOrderRated: MessageContract, Equatable {
+    public static let type = "workorder.rated"
+    public static let version = 1
+    public var number: String
+    /// `satisfied`, `basicallySatisfied`, `dissatisfied`.
+    public var rating: String
+    /// `sms`.
+    public var source: String
+    public var outcome: String
+    public var ratedAt: Date
+
+    public init(number: String, rating: String, source: String, outcome: String, ratedAt: Date) {
+        self.number = number
+        self.rating = rating
+        self.source = source
+        self.outcome = outcome
+        self.ratedAt = ratedAt
+    }
+}

@@ -20,6 +20,7 @@ public enum Topology {
     public static let subscriptions: [String: [(exchange: String, routingKey: String)]] = [
         "intake": [(intakeExchange, "submission.*")],
         "routing": [(eventsExchange, "workorder.received"), (eventsExchange, "workorder.return_approved")],
+        "sms-reply": [(eventsExchange, "workorder.replied")],
     ]
 
     /// The topology of one of the fleet's consumers (`intake`, `routing`, ...).

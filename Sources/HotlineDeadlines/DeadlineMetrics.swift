@@ -10,7 +10,7 @@ public final class DeadlineMetrics: Sendable {
     /// `gaveUp`: its last allowed attempt failed and it was given up (`hotlinectl status` lists it).
     public static let outcomes = ["fired", "movedOn", "failed", "gaveUp"]
     public static let kinds = ["dispatchBy", "signBy", "returnWindow", "reminder", "replyBy", "firstFeedback", "progressReport",
-                               "redoDue", "kbEntryDue", "supervisionPlanDue", "monthEnd", "unknown"]
+                               "redoDue", "kbEntryDue", "supervisionPlanDue", "monthEnd", "revisitUnanswered", "unknown"]
 
     private let timers: [String: Counter]
     private let batchSize: ValueHistogram

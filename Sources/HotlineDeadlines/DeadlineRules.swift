@@ -27,6 +27,9 @@ public enum DeadlineEffect: Hashable, Sendable {
     case remindersIgnored(reminders: Int)
     /// baotou's month-end list: event `monthEndUncleared`, `workorder.month_end_uncleared`.
     case monthEndUncleared(month: String, replyBy: Date)
+    /// The revisit SMS went unanswered: the order goes to the office's phone-revisit queue; event
+    /// `revisitUnanswered`.
+    case revisitUnanswered
 }
 
 /// What the store knows beyond the order that some rules need; the claimer reads each only for
@@ -150,10 +153,17 @@ public enum DeadlineRules {
         does: "lead unit not replied and the order not excluded with approval: event `monthEndUncleared`, `workorder.month_end_uncleared` to the office (the month's list: `hotlinectl timers month-end YYYY-MM`); an extension approved before it moved the timer to its own month; a reply cancels it",
         basis: "POLICIES.md §8 (baotou zero clearing); profile `deadlineWatch.monthEndClearing`. baotou 四(二)2: \"坚持每月清零。一般工单限时办结清零,延时挂账工单到期办结清零…剔除类工单申请剔除清零\"")
 
+    public static let revisitUnansweredRule = DeadlineRule(
+        name: "revisitUnanswered", kind: "revisitUnanswered",
+        startedBy: "hotline-sms-reply, when the gateway accepts the reply SMS that starts the revisit",
+        firesAt: "the profile's `sms.delivery.revisitWait` after the SMS went out (48 natural hours in every profile)",
+        does: "order still waiting for the citizen's rating (`revisitPending`): into the office's phone-revisit queue (`phone_revisits`, reason revisitUnanswered), event `revisitUnanswered`; otherwise nothing",
+        basis: "POLICIES.md §3, §4; profile `sms.delivery.revisitWait`. qidong 附件2 一(五)3: 无人接听的情况: 需拨打2次再通过短信回复, and 一(七): the hotline revisits; the documents give no wait for an SMS answer, so 48 hours and the phone revisit after it are ours")
+
     /// Every rule, in the order the README lists them.
     public static let all: [DeadlineRule] = [dispatchByPassed, signByPassed, returnWindowClosed, reminderBeforeReply, replyByPassed,
                                              firstFeedbackPassed, progressReportPassed, redoDuePassed, kbEntryDuePassed,
-                                             supervisionPlanDuePassed, monthEndClearing]
+                                             supervisionPlanDuePassed, monthEndClearing, revisitUnansweredRule]
 
     /// The rule for a stored timer kind.
     public static func rule(for kind: TimerKind) -> DeadlineRule {
@@ -169,6 +179,7 @@ public enum DeadlineRules {
         case .kbEntryDue: kbEntryDuePassed
         case .supervisionPlanDue: supervisionPlanDuePassed
         case .monthEnd: monthEndClearing
+        case .revisitUnanswered: revisitUnansweredRule
         }
     }
 
@@ -200,13 +211,17 @@ public enum DeadlineRules {
             let unit = facts.unit ?? order.assignment?.leadUnit ?? ""
             return .fire(unchanged, effects: [.limitOverdue(.kbEntryDue, unit: unit, dueAt: dueAt)], rule: rule)
         }
+        if case .revisitUnanswered = kind {
+            guard order.state == .revisitPending else { return .movedOn(note: "order is \(order.stateName), the revisit is over") }
+            return .fire(unchanged, effects: [.revisitUnanswered], rule: rule)
+        }
         guard order.state == .dispatched || order.state == .redo, let assignment = order.assignment else {
             return .movedOn(note: "order is \(order.stateName), no unit holds it")
         }
         guard assignment.state != .replied else { return .movedOn(note: "the unit replied") }
 
         switch kind {
-        case .dispatchBy:
+        case .dispatchBy, .revisitUnanswered:
             preconditionFailure("handled above")
         case .signBy:
             guard assignment.state == .dispatched else { return .movedOn(note: "the unit signed") }

@@ -212,6 +212,10 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
             let (events, outbox) = Self.announce(effects, timer: timer, stored: stored, rule: rule, at: now)
             try Timers.applyFiring(timer, to: stored, transition: transition, events: events, outbox: outbox,
                                    actor: configuration.actor, at: now, on: tx)
+            if effects.contains(.revisitUnanswered) {
+                try PhoneRevisits.enqueue(stored.id, reason: "revisitUnanswered", smsMessageId: try Timers.smsMessageId(of: timer, on: tx),
+                                          at: now, on: tx)
+            }
             return .fired
         }
     }
@@ -281,6 +285,8 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
                     "timerId": id, "rule": rule, "unit": unit, "month": month, "replyBy": ChinaTime.format(replyBy)]))
                 message(WorkOrderMonthEndUncleared(number: stored.number, unit: unit, month: month, replyBy: replyBy, timerId: timer.id),
                         tag: 7)
+            case .revisitUnanswered:
+                events.append(TimerEventRecord(type: "revisitUnanswered", data: ["timerId": id, "rule": rule]))
             }
         }
         if !events.contains(where: { $0.data["timerId"] != nil }) {

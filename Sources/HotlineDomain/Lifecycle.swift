@@ -165,6 +165,9 @@ public enum TimerKind: Hashable, Sendable, Codable {
     case supervisionPlanDue
     /// The end of the month the reply-by falls in (baotou's zero clearing, 每月清零).
     case monthEnd
+    /// The revisit SMS went out and the citizen has not answered within the profile's wait
+    /// (`sms.delivery.revisitWait`): the order goes to the phone-revisit queue.
+    case revisitUnanswered
 
     /// The kinds that stand for the reply limit of the lead unit: one of them runs at a time.
     public static let replyLimits: [TimerKind] = [.replyBy, .progressReport, .redoDue]
@@ -183,6 +186,7 @@ public enum TimerKind: Hashable, Sendable, Codable {
         case .kbEntryDue: "kbEntryDue"
         case .supervisionPlanDue: "supervisionPlanDue"
         case .monthEnd: "monthEnd"
+        case .revisitUnanswered: "revisitUnanswered"
         }
     }
 
@@ -198,6 +202,7 @@ public enum TimerKind: Hashable, Sendable, Codable {
         case "kbEntryDue": self = .kbEntryDue
         case "supervisionPlanDue": self = .supervisionPlanDue
         case "monthEnd": self = .monthEnd
+        case "revisitUnanswered": self = .revisitUnanswered
         default:
             guard name.hasPrefix("reminder."), let index = Int(name.dropFirst("reminder.".count)), index >= 0 else { return nil }
             self = .reminder(index)
@@ -567,7 +572,7 @@ public enum Lifecycle {
                 events.append(.overdue(.signBy))
             case .firstFeedback where assignment.state != .replied:
                 events.append(.overdue(.firstFeedback))
-            case .returnWindow, .reminder, .signBy, .dispatchBy, .firstFeedback, .kbEntryDue, .supervisionPlanDue, .monthEnd:
+            case .returnWindow, .reminder, .signBy, .dispatchBy, .firstFeedback, .kbEntryDue, .supervisionPlanDue, .monthEnd, .revisitUnanswered:
                 break
             }
         }

@@ -238,6 +238,9 @@ public struct SMSTemplate: Hashable, Sendable, Codable {
     /// Characters removed from the unit's result (besides stray whitespace).
     public var forbiddenCharacters: String
     public var basis: String
+    /// Sending and the revisit it starts: confidential prefix, quiet hours, retries, the wait for
+    /// an answer, which ratings close the order (`SMSRevisit.swift`).
+    public var delivery: SMSDeliveryPolicy
 }
 
 /// Intake limits.

@@ -116,28 +116,33 @@ public enum SMSText {
             default: digitAnswers.insert(.unknown)
             }
         }
-        // Words: each 满意 is read with what precedes it (不满意 and 基本满意 both contain 满意).
-        var wordAnswers = Set<RatingReply>()
-        let characters = Array(normalized)
-        let target: [Character] = ["满", "意"]
+        let wordAnswers = Set(ratingWords(in: normalized).compactMap { RatingReply(rawValue: $0.rawValue) })
+        let answers = digitAnswers.union(wordAnswers)
+        guard answers.count == 1, let answer = answers.first else { return .unknown }
+        return answer
+    }
+
+    /// The ratings the words 满意 / 基本满意 / 不满意 in `text` name: each 满意 is read with what
+    /// precedes it (不满意 and 基本满意 both contain 满意; 非常满意 is 满意).
+    public static func ratingWords(in text: String) -> Set<Rating> {
+        var answers = Set<Rating>()
+        let characters = Array(text)
         var i = 0
         while i + 1 < characters.count {
-            if Array(characters[i...(i + 1)]) == target {
+            if characters[i] == "满", characters[i + 1] == "意" {
                 if i >= 1, characters[i - 1] == "不" {
-                    wordAnswers.insert(.dissatisfied)
+                    answers.insert(.dissatisfied)
                 } else if i >= 2, characters[i - 2] == "基", characters[i - 1] == "本" {
-                    wordAnswers.insert(.basicallySatisfied)
+                    answers.insert(.basicallySatisfied)
                 } else {
-                    wordAnswers.insert(.satisfied)
+                    answers.insert(.satisfied)
                 }
                 i += 2
             } else {
                 i += 1
             }
         }
-        let answers = digitAnswers.union(wordAnswers)
-        guard answers.count == 1, let answer = answers.first else { return .unknown }
-        return answer
+        return answers
     }
 
     static func isSentenceEnd(_ character: Character) -> Bool {

@@ -205,7 +205,7 @@ public enum CalendarStore {
                     UPDATE assignments SET return_window_ends_at = \(due.at), updated_at = \(now)
                     WHERE work_order_id = \(workOrder) AND active AND return_window_ends_at = \(was)
                     """)
-            case .signBy?, .reminder(_)?, .firstFeedback?, .kbEntryDue?, .supervisionPlanDue?, .monthEnd?, nil:
+            case .signBy?, .reminder(_)?, .firstFeedback?, .kbEntryDue?, .supervisionPlanDue?, .monthEnd?, .revisitUnanswered?, nil:
                 break
             }
         }

@@ -4,7 +4,8 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the clients against reference tools, and the intake-routing pipeline against the broker, on this machine (figures are ratios).",
-        subcommands: [BenchClients.self, BenchPostgres.self, BenchAMQP.self, BenchPipeline.self, BenchTimers.self, BenchPercentiles.self, BenchScoring.self, BenchAPI.self]
+        subcommands: [BenchClients.self, BenchPostgres.self, BenchAMQP.self, BenchPipeline.self, BenchTimers.self, BenchPercentiles.self, BenchScoring.self, BenchAPI.self,
+                      BenchSMS.self]
     )
 }
 

@@ -15,7 +15,7 @@ struct Hotlinectl: AsyncParsableCommand {
         """,
         subcommands: [Versions.self, CalendarCommand.self, DeadlineCommand.self, ProfilesCommand.self, Migrate.self, Seed.self,
                       OrderCommand.self, TokenCommand.self, Open311Command.self, Status.self, DLQ.self, Loadgen.self, Bench.self,
-                      ScoreCommand.self, SimulateCommand.self, ReportCommand.self, TimersCommand.self]
+                      ScoreCommand.self, SimulateCommand.self, ReportCommand.self, TimersCommand.self, SMSCommand.self]
     )
 }
 

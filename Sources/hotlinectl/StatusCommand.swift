@@ -88,6 +88,8 @@ struct StatusReport: Encodable {
     var parked: [String: Int]?
     /// Timers due, the oldest late one, overdue assignments (StatusCommand+Timers.swift).
     var timers: TimerState?
+    /// Reply SMS and citizens' answers (StatusCommand+SMS.swift).
+    var sms: SMSState?
     var queues: [QueueDepth] = []
     var calendar: CalendarState?
     /// The latest score runs, newest first (nil: not readable).
@@ -194,6 +196,7 @@ struct StatusReport: Encodable {
         }
         try readTimers(db)
         try readOpen311(db)
+        try readSMS(db)
         if try db.query("SELECT to_regclass('score_runs') IS NOT NULL AS ok").first?.decode("ok", as: Bool.self) ?? false {
             scoring = try Scores.recentRuns(limit: 3, on: db).map {
                 ScoringRunLine(period: $0.period, profile: $0.profile, version: $0.version, computedAt: $0.computedAt,
@@ -269,6 +272,7 @@ struct StatusReport: Encodable {
         }
         out += timersText
         out += open311Text
+        out += smsText
         line()
         if queues.isEmpty {
             line("queues: unavailable")
