@@ -274,7 +274,7 @@ import Testing
         }
     }
 
-    @Test func pingdingshanWithoutASchemeGetsTheBulletinsFiguresAndNoScore() throws {
+    @Test func pingdingshansMonthlyBulletinHasItsFiguresAndNoScore() throws {
         try withHistory { h in
             let unit = try h.unit("CITY", "市城管局")
             // Two orders: one replied on time and satisfied, one open past its reply-by and supervised.
@@ -285,7 +285,7 @@ import Testing
                                                dryRun: false, on: h.c)
             let city = try card(outcome.cards, "CITY")
             #expect(city.score == nil && city.rank == nil)
-            #expect(try figure(city, "onTimeCompletion").numerator == 1 && figure(city, "onTimeCompletion").denominator == 2)
+            #expect(try figure(city, "onTime").numerator == 1 && figure(city, "onTime").denominator == 2)
             #expect(try figure(city, "satisfaction").numerator == 1 && figure(city, "satisfaction").denominator == 1)
             #expect(try figure(city, "overdue").numerator == 1)
             #expect(try figure(city, "supervised").numerator == 1)
