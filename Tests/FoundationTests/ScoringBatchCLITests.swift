@@ -94,6 +94,23 @@ import Testing
         }
     }
 
+    @Test func theWeeklyAnalysisListsWhoIsCriticisedAndWritesNothing() throws {
+        try withHistory { url, c in
+            // The week of Monday 2026-11-02 holds all four orders. pingdingshan: WATER 2 on time and
+            // satisfied, too few (5) to be praised; ROADS 0 on time of 2 due, 1 of 2 satisfied
+            // (基本满意 counts), 2 overdue: criticised.
+            let week = try Shell.run(try Shell.product("hotlinectl"), ["score", "week", "--week-of", "2026-11-05", "--profile", "pingdingshan",
+                                                                       "--database-url", url])
+            #expect(week.status == 0, "\(week.stderr)")
+            #expect(week.stdout.contains("week of 2026-11-02 to 2026-11-08 under pingdingshan: 2 units, 4 orders (nothing written)"), "\(week.stdout)")
+            #expect(week.stdout.contains("ROADS\t交通运输局\tdispatched 2, onTime 0/2, satisfaction 1/2, overdue 2/2, supervised 0/2\tcriticised: on-time rate 0.00% below 80.00%; satisfaction 50.00% below 80.00%"), "\(week.stdout)")
+            #expect(week.stdout.contains("praised: none\ncriticised: ROADS\n"), "\(week.stdout)")
+            #expect(try count(c, "SELECT count(*) FROM score_runs") == 0)
+            let bad = try Shell.run(try Shell.product("hotlinectl"), ["score", "week", "--week-of", "2026-11-31", "--database-url", url])
+            #expect(bad.status == 2 && bad.stderr.contains("2026-11-31 is not YYYY-MM-DD"), "\(bad.stderr)")
+        }
+    }
+
     @Test func withoutAPeriodItStaysUpAndScoresThePreviousAndCurrentMonthEachNight() throws {
         try withHistory { url, c in
             let amqp = try TestServers.amqpURL()
