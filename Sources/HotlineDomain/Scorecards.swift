@@ -80,6 +80,9 @@ public struct UnitPeriodFigures: Hashable, Sendable {
     public var returnsRejected: Int
     /// Supervised orders (督办).
     public var supervised: Int
+    /// qidong 四 1 「两次催办仍不回复」 (read only for `satisfactionRanking`): orders reminded twice or
+    /// more by the system that the unit still had not replied to by the reply-by.
+    public var remindersIgnoredTwice = 0
     /// baotou's month-end zero clearing (每月清零): orders whose reply-by falls in the period, and
     /// of them those replied or excluded by the period's end.
     public var dueInPeriod = 0
@@ -298,6 +301,8 @@ public enum Scorecards {
                                    rule: "qidong 四 1 「导致工单发回重办2次(含2次)以上的」 (recorded for the year-end ledger)"))
             out.append(ScoreFigure(name: "offence.returnRejected", numerator: figures.returnsRejected, denominator: counts.dispatched,
                                    rule: "qidong 四 4 「以办理情况作为退件理由随意退件的」; a return the office rejected (our reading)"))
+            out.append(ScoreFigure(name: "offence.remindersIgnoredTwice", numerator: figures.remindersIgnoredTwice, denominator: counts.dispatched,
+                                   rule: "qidong 四 1 「两次催办仍不回复和说明理由的」: two or more reminders fired (系统催办) and no reply by the reply-by (our reading; a reason given by phone is not in the data)"))
             var flags: [String] = []
             if entry?.flagged == true { flags.append("bottom \(scheme.flagBottom): referred to the discipline commission for an interview") }
             return Scorecard(unit: figures.unit, unitName: figures.unitName, score: score, rank: entry?.rank, flagged: entry?.flagged ?? false,

@@ -213,6 +213,30 @@ public enum Scores {
         }
     }
 
+    /// qidong's offence 「两次催办仍不回复」 for the units in `figures`: lead assignments dispatched in
+    /// the span, not excluded, with two or more reminders that really fired (a reminder that found
+    /// the order moved on carries a note and does not count) and no reply by the reply-by.
+    public static func addOffenceFigures(from start: Date, to end: Date, asOf: Date, to figures: inout [UnitPeriodFigures],
+                                         on connection: PostgresConnection) throws {
+        let rows = try connection.query("""
+            SELECT u.code, count(*) AS reminded_twice
+            FROM assignments a JOIN units u ON u.id = a.unit_id
+            WHERE a.role = 'lead' AND a.state <> 'returnApproved'
+              AND a.dispatched_at >= \(start) AND a.dispatched_at < \(end) AND a.dispatched_at <= \(asOf)
+              AND NOT EXISTS (SELECT 1 FROM order_exclusions x WHERE x.work_order_id = a.work_order_id AND x.approved_at <= \(asOf))
+              AND (a.replied_at IS NULL OR a.replied_at > \(asOf) OR a.replied_at > a.reply_by)
+              AND (SELECT count(*) FROM timers t
+                   WHERE t.work_order_id = a.work_order_id AND t.assignment_id = a.id AND t.kind LIKE 'reminder%'
+                     AND t.fired_at <= \(asOf) AND NOT t.data ? 'note') >= 2
+            GROUP BY u.code
+            """)
+        for row in rows {
+            let code = try row.decode("code", as: String.self)
+            guard let index = figures.firstIndex(where: { $0.unit == code }) else { continue }
+            figures[index].remindersIgnoredTwice = try row.decode("reminded_twice")
+        }
+    }
+
     static func adding(_ a: UnitPeriodCounts, _ b: UnitPeriodCounts) -> UnitPeriodCounts {
         var c = a
         c.dispatched += b.dispatched
@@ -453,6 +477,9 @@ public enum ScoringBatch {
         var figures = try Scores.figures(period: period, asOf: asOf, on: tx)
         if case .serviceQuality = profile.scoring {
             try Scores.addServiceFigures(from: period.start, to: period.end, asOf: asOf, to: &figures, on: tx)
+        }
+        if case .satisfactionRanking = profile.scoring {
+            try Scores.addOffenceFigures(from: period.start, to: period.end, asOf: asOf, to: &figures, on: tx)
         }
         try Scores.addRecords(period: period, to: &figures, on: tx)
         return (Scorecards.score(figures, scheme: profile.scoring), figures.reduce(0) { $0 + $1.all.dispatched })

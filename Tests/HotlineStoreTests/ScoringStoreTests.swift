@@ -213,14 +213,32 @@ import Testing
                 ("U5", ["satisfied", "dissatisfied"]),
                 ("U6", []),
             ]
+            var u4: Int64 = 0
             for (code, ratings) in plans {
                 let unit = try h.unit(code, "单位" + code)
+                if code == "U4" { u4 = unit }
                 for (i, rating) in ratings.enumerated() {
                     let o = try h.order(unit, dispatched: nov(i + 1), signed: nov(i + 1, 11), replyBy: nov(i + 6), replied: nov(i + 3))
                     try h.rate(o, rating, at: nov(i + 4))
                 }
                 if ratings.isEmpty { try h.order(unit, dispatched: nov(9), replyBy: nov(14)) }
             }
+            // U4's reminders (qidong 四 1 「两次催办仍不回复」): order A reminded twice and never replied
+            // (an offence); order B reminded twice, replied late (an offence); order C reminded twice
+            // but one reminder found it moved on (a note): not; order D reminded twice, replied in time: not.
+            func reminded(_ order: UUID, notes: [Bool]) throws {
+                for (i, note) in notes.enumerated() {
+                    try h.c.execute("""
+                        INSERT INTO timers (work_order_id, assignment_id, kind, fire_at, fired_at, data)
+                        SELECT \(order), id, \("reminder.\(i)"), \(nov(20 + i)), \(nov(20 + i)), \(note ? #"{"note": "replied"}"# : "{}")::jsonb
+                        FROM assignments WHERE work_order_id = \(order)
+                        """)
+                }
+            }
+            try reminded(try h.order(u4, dispatched: nov(18), replyBy: nov(23)), notes: [false, false])
+            try reminded(try h.order(u4, dispatched: nov(18), signed: nov(18, 11), replyBy: nov(23), replied: nov(25)), notes: [false, false])
+            try reminded(try h.order(u4, dispatched: nov(18), replyBy: nov(23)), notes: [false, true])
+            try reminded(try h.order(u4, dispatched: nov(18), signed: nov(18, 11), replyBy: nov(28), replied: nov(23)), notes: [false, false])
             let outcome = try ScoringBatch.run(period: period, profile: try PolicyProfile.bundled("qidong"), asOf: asOf, now: asOf,
                                                dryRun: false, on: h.c)
             // U1 100, U2 75, U3 75 (a tie goes by code), U5 50, U4 25; the bottom three U3, U5, U4 flagged.
@@ -228,7 +246,11 @@ import Testing
             #expect(outcome.cards.map(\.score) == [100.00, 75.00, 75.00, 50.00, 25.00, nil])
             #expect(outcome.cards.map(\.rank) == [1, 2, 3, 4, 5, nil])
             #expect(outcome.cards.filter(\.flagged).map(\.unit) == ["U3", "U5", "U4"])
-            #expect(try figure(try card(outcome.cards, "U4"), "offence.overdue").numerator == 0)
+            // U4: A and C open past their reply-by, B replied late: 3 overdue; reminded twice and ignored: A and B.
+            #expect(try figure(try card(outcome.cards, "U4"), "offence.overdue").numerator == 3)
+            #expect(try figure(try card(outcome.cards, "U4"), "offence.remindersIgnoredTwice").numerator == 2)
+            #expect(try figure(try card(outcome.cards, "U4"), "offence.remindersIgnoredTwice").denominator == 8)
+            #expect(try figure(try card(outcome.cards, "U1"), "offence.remindersIgnoredTwice").numerator == 0)
             // U6 had one order open past its reply-by: an offence recorded, not ranked.
             #expect(try figure(try card(outcome.cards, "U6"), "offence.overdue").numerator == 1)
             #expect(try h.count("SELECT count(*) FROM unit_scores WHERE flagged") == 3)
