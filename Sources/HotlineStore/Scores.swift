@@ -170,13 +170,19 @@ public enum Scores {
     public static func addServiceFigures(from start: Date, to end: Date, asOf: Date, to figures: inout [UnitPeriodFigures],
                                          on connection: PostgresConnection) throws {
         let rows = try connection.query("""
-            WITH leads AS (
+            WITH returned AS (
+                -- An order's lead changes only through an approved return: a lead assignment is a
+                -- re-dispatch when a returned one of its order was dispatched before it (hash join).
+                SELECT work_order_id, min(dispatched_at) AS first_returned FROM assignments
+                WHERE role = 'lead' AND state = 'returnApproved' AND dispatched_at < \(end) AND dispatched_at <= \(asOf)
+                GROUP BY work_order_id
+            ), leads AS (
                 SELECT a.unit_id, a.work_order_id, a.state, a.dispatched_at, a.signed_at, a.sign_by, o.received_at, o.dispatch_by,
-                       NOT EXISTS (SELECT 1 FROM assignments p WHERE p.work_order_id = a.work_order_id AND p.role = 'lead'
-                                   AND (p.dispatched_at, p.id) < (a.dispatched_at, a.id)) AS first_dispatch,
+                       r.first_returned IS NULL OR a.dispatched_at <= r.first_returned AS first_dispatch,
                        x.work_order_id IS NOT NULL AS excluded
                 FROM assignments a
                 JOIN work_orders o ON o.id = a.work_order_id
+                LEFT JOIN returned r ON r.work_order_id = a.work_order_id
                 LEFT JOIN order_exclusions x ON x.work_order_id = a.work_order_id AND x.approved_at <= \(asOf)
                 WHERE a.role = 'lead' AND a.dispatched_at >= \(start) AND a.dispatched_at < \(end) AND a.dispatched_at <= \(asOf)
             )

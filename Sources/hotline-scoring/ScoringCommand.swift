@@ -22,6 +22,29 @@ struct ScoringWorker: WorkerCommand {
 
     @OptionGroup var options: WorkerOptions
 
+    /// `--period` scores one month and exits with PostgreSQL only (cron, a CronJob): the shared
+    /// worker options' check that an AMQP URL is given does not apply to it, so a placeholder
+    /// satisfies that check (nothing connects to it) before the arguments are parsed.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let environment = ProcessInfo.processInfo.environment
+        if arguments.contains(where: { $0 == "--period" || $0.hasPrefix("--period=") }),
+           !arguments.contains(where: { $0 == "--amqp-url" || $0.hasPrefix("--amqp-url=") }),
+           (environment["HOTLINE_AMQP_URL"] ?? "").isEmpty {
+            setenv("HOTLINE_AMQP_URL", "amqp://not-used-with-period.invalid/", 1)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     @Option(help: "Score this month (YYYY-MM) and exit.")
     var period: String?
 

@@ -48,6 +48,12 @@ import Testing
             }
             #expect(try count(c, "SELECT count(*) FROM score_runs") == 1)
             #expect(try count(c, "SELECT count(*) FROM unit_scores") == 2)
+            // As cron or a CronJob runs it: PostgreSQL only, no AMQP URL anywhere.
+            let alone = try Shell.run(scoring, ["--period", "2026-11", "--profile", "qidong"],
+                                      environment: ["HOTLINE_DATABASE_URL": url, "HOTLINE_AMQP_URL": ""])
+            #expect(alone.status == 0, "\(alone.stderr)")
+            #expect(alone.stdout.contains("scored 2026-11 under qidong: 2 units, 4 orders, version 1"), "\(alone.stdout)")
+            #expect(try count(c, "SELECT count(*) FROM score_runs") == 1)
             // qidong: WATER 2/2 = 100.00, ROADS (0 + 1 basically)/2 = 50.00; both among the bottom three of two.
             let scores = try c.query("SELECT u.code, s.score::float8 AS s, s.rank FROM unit_scores s JOIN units u ON u.id = s.unit_id ORDER BY s.rank")
                 .map { "\(try $0.decode("code", as: String.self)) \(try $0.decode("s", as: Double.self)) \(try $0.decode("rank", as: Int.self))" }
