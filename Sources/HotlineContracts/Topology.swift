@@ -12,15 +12,17 @@ public enum Topology {
     /// Parking: key `<queue>`, bound to `<queue>.dead`.
     public static let deadExchange = "hotline.dead"
 
-    /// The consumers (queues) of the fleet's workers. deadline-watch claims timers and scoring is a
-    /// batch over the system of record: neither consumes a queue.
-    public static let consumers = ["intake", "routing", "sms-reply"]
+    /// The consumers (queues) of the fleet's workers. deadline-watch claims timers and consumes no
+    /// queue; scoring's queue only carries requests to score a period now (`scoring.requested`).
+    public static let consumers = ["intake", "routing", "sms-reply", "scoring"]
 
     /// What each worker's queue is fed from (its bindings).
     public static let subscriptions: [String: [(exchange: String, routingKey: String)]] = [
         "intake": [(intakeExchange, "submission.*")],
         "routing": [(eventsExchange, "workorder.received"), (eventsExchange, "workorder.return_approved")],
         "sms-reply": [(eventsExchange, "workorder.replied")],
+        // Staying up, hotline-scoring scores a period on demand (`ScoringRequested`).
+        "scoring": [(eventsExchange, "scoring.requested")],
     ]
 
     /// The topology of one of the fleet's consumers (`intake`, `routing`, ...).

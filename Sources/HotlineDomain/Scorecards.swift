@@ -81,12 +81,25 @@ public struct UnitPeriodFigures: Hashable, Sendable {
     /// Supervised orders (督办).
     public var supervised: Int
     /// Orders whose reply limit passed with the profile's count of reminders unanswered (qidong 四 1
-    /// 两次催办仍不回复), as the deadline watch recorded them (event `offenceRecorded`).
+    /// 两次催办仍不回复), as the deadline watch recorded them (event `offenceRecorded`; read for qidong's ranking only).
     public var remindersIgnored = 0
     /// baotou's month-end zero clearing (每月清零): orders whose reply-by falls in the period, and
     /// of them those replied or excluded by the period's end.
     public var dueInPeriod = 0
     public var clearedByPeriodEnd = 0
+    /// henan (read only for `serviceQuality`): lead assignments dispatched to the unit in the
+    /// period, returned ones included, and of them those the office approved a return of.
+    public var leadAssignments = 0
+    public var returnsApproved = 0
+    /// Assessed orders that came to the unit after another unit's approved return (re-dispatched).
+    public var redispatchedIn = 0
+    /// Assessed orders first dispatched to this unit, and of them those dispatched by the order's
+    /// dispatch-by (henan: 24 hours, 2 for major outages).
+    public var firstDispatches = 0
+    public var dispatchedInTime = 0
+    /// Medians in minutes: receipt to first dispatch, dispatch to sign (nil when none).
+    public var medianDispatchMinutes: Int?
+    public var medianSignMinutes: Int?
 
     public init(unit: String, unitName: String) {
         self.unit = unit
@@ -144,6 +157,8 @@ public enum Scorecards {
         case let .points100(s): cards = units.map { points100($0, s) }
         case let .threeRates(s): cards = units.map { threeRates($0, s) }
         case let .satisfactionRanking(s): cards = ranking(units, s)
+        case let .bulletin(s): cards = units.map { bulletin($0, s) }
+        case let .serviceQuality(s): cards = units.map { serviceQuality($0, s) }
         case .none: cards = units.map { plain($0) }
         }
         if case .satisfactionRanking = scheme { return cards }
@@ -309,5 +324,88 @@ public enum Scorecards {
         ]
         return Scorecard(unit: figures.unit, unitName: figures.unitName, score: nil, rank: nil, flagged: false, flags: [],
                          figures: out, extendedFigures: [], notes: ["the profile's document states no scoring scheme: figures only, no score"])
+    }
+
+    // MARK: pingdingshan
+
+    /// Orders whose outcome is known at the run's instant: replied (on time or late) or open past
+    /// the reply-by. An order not yet due is neither on time nor late.
+    static func due(_ c: UnitPeriodCounts) -> Int { c.closedOnTime + c.closedLate + c.openOverdue }
+
+    static func bulletin(_ figures: UnitPeriodFigures, _ scheme: BulletinScheme) -> Scorecard {
+        let c = figures.all
+        let satisfied = c.satisfied + (scheme.basicallySatisfiedCounts ? c.basicallySatisfied : 0)
+        let out = [
+            ScoreFigure(name: "dispatched", numerator: c.dispatched,
+                        rule: "pingdingshan 七(四) 「月通报，即每月编发《市长热线通报》，对当月市长热线电话受理、交办落实情况进行通报」: orders dispatched to the unit as lead in the period"),
+            ScoreFigure(name: "onTime", numerator: c.closedOnTime, denominator: due(c),
+                        rule: "pingdingshan 四 (办理时限) and 六(一) 「未按时限办结」: replied by the reply-by ÷ orders due by the run (replied, or open past the reply-by); ours: the document gives no formula, and an order not yet due is neither on time nor late"),
+            ScoreFigure(name: "satisfaction", numerator: satisfied, denominator: c.revisited,
+                        rule: "pingdingshan 五(五) 回访 「服务过程满意度，办理结果满意度」: satisfied ÷ rated at the revisit; 基本满意 counts: \(scheme.basicallySatisfiedCounts ? "yes" : "no") (ours)"),
+            ScoreFigure(name: "overdue", numerator: c.overdue, denominator: c.dispatched,
+                        rule: "pingdingshan 六(一) 「对未按时限办结…的工作单，由市长热线办公室编制《市长热线督办通知》」: replied after the reply-by, or open past it"),
+            ScoreFigure(name: "supervised", numerator: figures.supervised, denominator: c.dispatched,
+                        rule: "pingdingshan 六 「督办结果纳入市长热线工作年度考核」: orders under supervision (督办)"),
+        ]
+        let onTime = due(c) == 0 ? nil : Double(c.closedOnTime) / Double(due(c))
+        let satisfaction = c.revisited == 0 ? nil : Double(satisfied) / Double(c.revisited)
+        func percent(_ v: Double) -> String { String(format: "%.2f%%", v * 100) }
+        var reasons: [String] = []
+        if let onTime, onTime < scheme.criticism.belowOnTimeRate {
+            reasons.append("on-time rate \(percent(onTime)) below \(percent(scheme.criticism.belowOnTimeRate))")
+        }
+        if let satisfaction, satisfaction < scheme.criticism.belowSatisfactionRate {
+            reasons.append("satisfaction \(percent(satisfaction)) below \(percent(scheme.criticism.belowSatisfactionRate))")
+        }
+        if c.overdue >= scheme.criticism.overdueAtLeast {
+            reasons.append("\(c.overdue) overdue (criticised from \(scheme.criticism.overdueAtLeast))")
+        }
+        var flags: [String] = []
+        if !reasons.isEmpty {
+            flags.append("criticised: " + reasons.joined(separator: "; "))
+        } else if c.dispatched >= scheme.praise.minOrders, let onTime, let satisfaction,
+                  onTime >= scheme.praise.minOnTimeRate, satisfaction >= scheme.praise.minSatisfactionRate,
+                  c.overdue <= scheme.praise.maxOverdue {
+            flags.append("praised: on time \(percent(onTime)), satisfaction \(percent(satisfaction)), \(c.overdue) overdue")
+        }
+        return Scorecard(unit: figures.unit, unitName: figures.unitName, score: nil, rank: nil, flagged: !reasons.isEmpty,
+                         flags: flags, figures: out, extendedFigures: [],
+                         notes: ["pingdingshan 七(四) 「对办理好的单位进行表扬，对办理差的单位提出批评」: " + scheme.basis])
+    }
+
+    // MARK: henan
+
+    static func serviceQuality(_ figures: UnitPeriodFigures, _ scheme: ServiceQualityScheme) -> Scorecard {
+        let c = figures.all
+        let satisfied = c.satisfied + (scheme.basicallySatisfiedCounts ? c.basicallySatisfied : 0)
+        let faster = "henan 「推动热线接得更快」"
+        let accurate = "henan 「分得更准」"
+        let solid = "henan 「办得更实」"
+        var out = [
+            ScoreFigure(name: "faster.dispatchedInTime", numerator: figures.dispatchedInTime, denominator: figures.firstDispatches,
+                        rule: "\(faster); 「不能直接答复的，24小时内派发工单至承办单位」「应当在2个小时内派发工单」: first dispatches to the unit made by the order's dispatch-by"),
+            ScoreFigure(name: "faster.signedInTime", numerator: c.receivedInTime, denominator: c.dispatched,
+                        rule: "\(faster); 「承办单位应当在接到工单24小时内签收（非工作日时间可顺延）」: signed by the sign-by"),
+            ScoreFigure(name: "accurate.returned", numerator: figures.returnsApproved, denominator: figures.leadAssignments,
+                        rule: "\(accurate): orders dispatched to the unit whose return the office approved (misrouted to it) ÷ every lead dispatch to it in the period, returned ones included (ours: the document names no formula)"),
+            ScoreFigure(name: "accurate.redispatched", numerator: figures.redispatchedIn, denominator: c.dispatched,
+                        rule: "\(accurate): orders that reached the unit only after another unit's approved return (re-dispatched) ÷ orders assessed (ours)"),
+            ScoreFigure(name: "solid.resolution", numerator: c.solved, denominator: c.revisited,
+                        rule: "\(solid); 「持续提升诉求解决率」: the citizen said solved at the revisit ÷ rated"),
+            ScoreFigure(name: "solid.satisfaction", numerator: satisfied, denominator: c.revisited,
+                        rule: "\(solid); 「持续提升…群众满意度」: satisfied ÷ rated; 基本满意 counts: \(scheme.basicallySatisfiedCounts ? "yes" : "no") (ours)"),
+            ScoreFigure(name: "solid.overdue", numerator: c.overdue, denominator: c.dispatched,
+                        rule: "\(solid); 办理时限 3/5/10 个工作日: replied after the reply-by, or open past it"),
+        ]
+        if let minutes = figures.medianDispatchMinutes {
+            out.append(ScoreFigure(name: "faster.medianDispatchMinutes", numerator: minutes,
+                                   rule: "\(faster): median minutes from receipt to the first dispatch (ours: the median)"))
+        }
+        if let minutes = figures.medianSignMinutes {
+            out.append(ScoreFigure(name: "faster.medianSignMinutes", numerator: minutes,
+                                   rule: "\(faster): median minutes from dispatch to signing (ours: the median)"))
+        }
+        return Scorecard(unit: figures.unit, unitName: figures.unitName, score: nil, rank: nil, flagged: false, flags: [],
+                         figures: out, extendedFigures: [], notes: ["henan: " + scheme.basis])
     }
 }

@@ -5,6 +5,10 @@ public enum ScoringScheme: Hashable, Sendable, Codable {
     case points100(Points100Scheme)
     case threeRates(ThreeRatesScheme)
     case satisfactionRanking(RankingScheme)
+    /// pingdingshan 七(四): the weekly analysis and the monthly bulletin, with praise and criticism.
+    case bulletin(BulletinScheme)
+    /// henan: 接得更快、分得更准、办得更实 (faster answering, more accurate routing, more solid handling).
+    case serviceQuality(ServiceQualityScheme)
     /// The document states no scoring scheme.
     case none
 
@@ -16,10 +20,12 @@ public enum ScoringScheme: Hashable, Sendable, Codable {
         case "points100": self = .points100(try Points100Scheme(from: decoder))
         case "threeRates": self = .threeRates(try ThreeRatesScheme(from: decoder))
         case "satisfactionRanking": self = .satisfactionRanking(try RankingScheme(from: decoder))
+        case "bulletin": self = .bulletin(try BulletinScheme(from: decoder))
+        case "serviceQuality": self = .serviceQuality(try ServiceQualityScheme(from: decoder))
         case "none": self = .none
         default:
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath + [CodingKeys.kind],
-                debugDescription: "\"\(kind)\" is not a scoring scheme (expected points100, threeRates, satisfactionRanking or none)"))
+                debugDescription: "\"\(kind)\" is not a scoring scheme (expected points100, threeRates, satisfactionRanking, bulletin, serviceQuality or none)"))
         }
     }
 
@@ -29,6 +35,8 @@ public enum ScoringScheme: Hashable, Sendable, Codable {
         case let .points100(s): try c.encode("points100", forKey: .kind); try s.encode(to: encoder)
         case let .threeRates(s): try c.encode("threeRates", forKey: .kind); try s.encode(to: encoder)
         case let .satisfactionRanking(s): try c.encode("satisfactionRanking", forKey: .kind); try s.encode(to: encoder)
+        case let .bulletin(s): try c.encode("bulletin", forKey: .kind); try s.encode(to: encoder)
+        case let .serviceQuality(s): try c.encode("serviceQuality", forKey: .kind); try s.encode(to: encoder)
         case .none: try c.encode("none", forKey: .kind)
         }
     }
@@ -102,6 +110,41 @@ public struct RankingScheme: Hashable, Sendable, Codable {
     /// The lowest ranked units flagged each month.
     public var flagBottom: Int
     public var basicallySatisfiedCounts: Bool
+}
+
+/// pingdingshan 七(四) 「周分析、月通报」: the bulletin's figures per unit, and who is praised
+/// (表扬) or criticised (批评). The document names no threshold: every number here is ours, said so
+/// in `basis`.
+public struct BulletinScheme: Hashable, Sendable, Codable {
+    public struct Praise: Hashable, Sendable, Codable {
+        /// At least this many orders assessed (a unit with one good order is not praised).
+        public var minOrders: Int
+        public var minOnTimeRate: Double
+        public var minSatisfactionRate: Double
+        /// At most this many overdue orders.
+        public var maxOverdue: Int
+    }
+    public struct Criticism: Hashable, Sendable, Codable {
+        /// Criticised when the on-time rate is below this, or
+        public var belowOnTimeRate: Double
+        /// the satisfaction rate is below this, or
+        public var belowSatisfactionRate: Double
+        /// it has at least this many overdue orders.
+        public var overdueAtLeast: Int
+    }
+    public var praise: Praise
+    public var criticism: Criticism
+    /// Whether 基本满意 counts as satisfied.
+    public var basicallySatisfiedCounts: Bool
+    public var basis: String
+}
+
+/// henan's evaluation 「推动热线接得更快、分得更准、办得更实」: the figures behind each of the three, no
+/// points (the document gives no weights).
+public struct ServiceQualityScheme: Hashable, Sendable, Codable {
+    /// Whether 基本满意 counts as satisfied.
+    public var basicallySatisfiedCounts: Bool
+    public var basis: String
 }
 
 /// A unit's counts for one assessment period. Orders approved for exclusion (剔除) are not counted.

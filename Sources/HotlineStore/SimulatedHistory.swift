@@ -3,7 +3,7 @@ import HotlineDomain
 import PostgresClient
 
 /// Complete lifecycles for the demo county written straight into the system of record with
-/// multi-row inserts (not message by message): dispatch, signing (some late), approved returns
+/// COPY (not message by message): dispatch, signing (some late), approved returns
 /// and re-dispatch, extensions, replies (some late, some never: overdue), revisits with ratings and
 /// the citizen's answers, redo, supervision, exclusions, clusters of one matter in one place; across
 /// the working-day calendar of record (fewer orders on rest days). The same seed and arguments
@@ -221,75 +221,67 @@ public struct SimulatedHistory {
         for (type, at, _) in events where at < cutoff { batch.event(order: id, type: type, at: at) }
     }
 
-    /// Rows waiting to be written, one multi-row INSERT per table.
+    /// Rows waiting to be written, in COPY's text format, one `COPY … FROM STDIN` per table.
     struct Batch {
-        var orderRows: [SQL] = []
-        var assignmentRows: [SQL] = []
-        var ratingRows: [SQL] = []
-        var eventRows: [SQL] = []
-        var exclusionRows: [SQL] = []
+        var orderRows = CopyRows()
+        var assignmentRows = CopyRows()
+        var ratingRows = CopyRows()
+        var eventRows = CopyRows()
+        var exclusionRows = CopyRows()
         var orders: Int { orderRows.count }
 
         mutating func workOrder(id: UUID, number: String, profile: String, state: String, category: String, title: String, received: Date,
                                 lead: Int64, returns: Int, supervised: Bool, redo: Int, rating: String?, closedAt: Date?,
                                 place: String?, topics: [String], clusterKey: String?) {
-            orderRows.append("""
-                (\(id), \(number), \(profile), 'phone', \(number), \(state), \(category), \(title), \(title), \(received), \(lead), \(returns),
-                 \(supervised), \(supervised ? "overdue" : nil), \(redo), \(rating), \(closedAt), \(place), \(topics), \(clusterKey))
-                """)
+            orderRows.row([.uuid(id), .text(number), .text(profile), .text("phone"), .text(number), .text(state), .text(category),
+                           .text(title), .text(title), .time(received), .int(Int(lead)), .int(returns), .bool(supervised),
+                           supervised ? .text("overdue") : .null, .int(redo), rating.map { .text($0) } ?? .null,
+                           closedAt.map { .time($0) } ?? .null, place.map { .text($0) } ?? .null, .textArray(topics),
+                           clusterKey.map { .text($0) } ?? .null])
         }
 
         // swiftlint:disable:next function_parameter_count
         mutating func assignment(order: UUID, unit: Int64, state: String, dispatched: Date, signBy: Date?, signed: Date?, replyBy: Date,
                                  replied: Date?, extended: Bool, redo: Int, returnRejected: Bool, active: Bool) {
-            assignmentRows.append("""
-                (\(order), \(unit), 'lead', \(state), \(dispatched), \(signBy), \(signed), \(replyBy), \(replied), \(extended ? 1 : 0),
-                 \(redo), \(returnRejected), \(active))
-                """)
+            assignmentRows.row([.uuid(order), .int(Int(unit)), .text("lead"), .text(state), .time(dispatched),
+                                signBy.map { .time($0) } ?? .null, signed.map { .time($0) } ?? .null, .time(replyBy),
+                                replied.map { .time($0) } ?? .null, .int(extended ? 1 : 0), .int(redo), .bool(returnRejected), .bool(active)])
         }
 
         mutating func rating(order: UUID, rating: String, at: Date, solved: Bool, contacted: Bool) {
-            ratingRows.append("(\(order), \(rating), 'sms', \(at), \(solved), \(contacted))")
+            ratingRows.row([.uuid(order), .text(rating), .text("sms"), .time(at), .bool(solved), .bool(contacted)])
         }
 
         mutating func event(order: UUID, type: String, at: Date) {
-            eventRows.append("(\(order), \(type), \(at), 'simulate')")
+            eventRows.row([.uuid(order), .text(type), .time(at), .text("simulate")])
         }
 
         mutating func exclusion(order: UUID, at: Date) {
-            exclusionRows.append("(\(order), \(at), '模拟：诉求人认可，审核通过', 'simulate')")
-        }
-
-        static func insert(_ head: SQL, _ rows: [SQL], chunk: Int, on connection: PostgresConnection) throws {
-            var start = 0
-            while start < rows.count {
-                var sql = head
-                for (i, row) in rows[start..<min(start + chunk, rows.count)].enumerated() {
-                    if i > 0 { sql.append(", ") }
-                    sql.append(row)
-                }
-                try connection.execute(sql)
-                start += chunk
-            }
+            exclusionRows.row([.uuid(order), .time(at), .text("模拟：诉求人认可，审核通过"), .text("simulate")])
         }
 
         mutating func flush(on connection: PostgresConnection, into summary: inout Summary) throws {
-            guard !orderRows.isEmpty else { return }
+            guard orderRows.count > 0 else { return }
             try connection.withTransaction { tx in
-                try Self.insert("""
-                    INSERT INTO work_orders (id, number, profile, channel, submission_id, state, category, title, content_pii, received_at,
-                                             lead_unit_id, returns_count, supervised, supervision_reason, redo_count, rating, closed_at,
-                                             region_code, topics, cluster_key) VALUES
-                    """, orderRows, chunk: 500, on: tx)
-                try Self.insert("""
-                    INSERT INTO assignments (work_order_id, unit_id, role, state, dispatched_at, sign_by, signed_at, reply_by, replied_at,
-                                             extensions_count, redo_count, return_rejected, active) VALUES
-                    """, assignmentRows, chunk: 1000, on: tx)
-                try Self.insert("INSERT INTO ratings (work_order_id, rating, source, rated_at, problem_solved, contacted_in_time) VALUES ",
-                                ratingRows, chunk: 1000, on: tx)
-                try Self.insert("INSERT INTO events (work_order_id, type, occurred_at, actor) VALUES ", eventRows, chunk: 2000, on: tx)
-                try Self.insert("INSERT INTO order_exclusions (work_order_id, approved_at, basis, approved_by) VALUES ", exclusionRows,
-                                chunk: 1000, on: tx)
+                try tx.copyIn("""
+                    COPY work_orders (id, number, profile, channel, submission_id, state, category, title, content_pii, received_at,
+                                      lead_unit_id, returns_count, supervised, supervision_reason, redo_count, rating, closed_at,
+                                      region_code, topics, cluster_key) FROM STDIN
+                    """, data: orderRows.bytes)
+                try tx.copyIn("""
+                    COPY assignments (work_order_id, unit_id, role, state, dispatched_at, sign_by, signed_at, reply_by, replied_at,
+                                      extensions_count, redo_count, return_rejected, active) FROM STDIN
+                    """, data: assignmentRows.bytes)
+                if ratingRows.count > 0 {
+                    try tx.copyIn("COPY ratings (work_order_id, rating, source, rated_at, problem_solved, contacted_in_time) FROM STDIN",
+                                  data: ratingRows.bytes)
+                }
+                if eventRows.count > 0 {
+                    try tx.copyIn("COPY events (work_order_id, type, occurred_at, actor) FROM STDIN", data: eventRows.bytes)
+                }
+                if exclusionRows.count > 0 {
+                    try tx.copyIn("COPY order_exclusions (work_order_id, approved_at, basis, approved_by) FROM STDIN", data: exclusionRows.bytes)
+                }
             }
             summary.orders += orderRows.count
             summary.assignments += assignmentRows.count
@@ -298,6 +290,66 @@ public struct SimulatedHistory {
             summary.exclusions += exclusionRows.count
             self = Batch()
         }
+    }
+}
+
+/// Rows in PostgreSQL's COPY text format: fields separated by tabs, `\N` for NULL, backslash,
+/// tab, newline and carriage return escaped; instants in UTC to the microsecond.
+struct CopyRows {
+    enum Field {
+        case null
+        case text(String)
+        case int(Int)
+        case bool(Bool)
+        case uuid(UUID)
+        case time(Date)
+        case textArray([String])
+    }
+
+    private(set) var bytes: [UInt8] = []
+    private(set) var count = 0
+
+    mutating func row(_ fields: [Field]) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { bytes.append(0x09) }
+            switch field {
+            case .null: bytes += [0x5C, 0x4E]
+            case .text(let value): escaped(value)
+            case .int(let value): bytes += Array(String(value).utf8)
+            case .bool(let value): bytes.append(value ? 0x74 : 0x66)
+            case .uuid(let value): bytes += Array(value.uuidString.utf8)
+            case .time(let value): bytes += Array(Self.utc(value).utf8)
+            case .textArray(let values):
+                // An array literal, each element quoted ("…" with \ and " escaped), then escaped for COPY.
+                escaped("{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+                    .joined(separator: ",") + "}")
+            }
+        }
+        bytes.append(0x0A)
+        count += 1
+    }
+
+    private mutating func escaped(_ text: String) {
+        for byte in text.utf8 {
+            switch byte {
+            case 0x5C: bytes += [0x5C, 0x5C]
+            case 0x09: bytes += [0x5C, 0x74]
+            case 0x0A: bytes += [0x5C, 0x6E]
+            case 0x0D: bytes += [0x5C, 0x72]
+            default: bytes.append(byte)
+            }
+        }
+    }
+
+    /// `2026-11-02 02:00:00.123456+00`.
+    static func utc(_ date: Date) -> String {
+        var micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        var days = micros / 86_400_000_000
+        micros -= days * 86_400_000_000
+        if micros < 0 { micros += 86_400_000_000; days -= 1 }
+        let seconds = micros / 1_000_000, fraction = micros % 1_000_000
+        func pad(_ n: Int64, _ width: Int) -> String { let s = String(n); return String(repeating: "0", count: max(0, width - s.count)) + s }
+        return "\(LocalDate(daysSinceEpoch: Int(days))) \(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(fraction, 6))+00"
     }
 }
 

@@ -154,6 +154,47 @@ public final class PostgresConnection {
         _ = try check(PQexec(connection, script), statement: label)
     }
 
+    /// `COPY … FROM STDIN` with `data` in COPY's text format (tab-separated fields, `\N` for NULL,
+    /// a line per row): bulk loading of rows a program generated (`hotlinectl simulate`).
+    /// `statement` is constant SQL, never built from input. Returns the rows copied.
+    @discardableResult
+    public func copyIn(_ statement: String, data: [UInt8]) throws -> Int {
+        let label = "copy (\(data.count) bytes)"
+        if transactionBroken {
+            throw PostgresError(code: .connectionLost, message: "the connection broke during the transaction", statement: label)
+        }
+        guard let connection, PQstatus(connection) == CONNECTION_OK else {
+            throw PostgresError(code: .connection, message: "not connected", statement: label)
+        }
+        guard let started = PQexec(connection, statement) else {
+            throw PostgresError(code: .connection, message: lastConnectionMessage(), statement: label)
+        }
+        guard PQresultStatus(started) == PGRES_COPY_IN else {
+            _ = try check(started, statement: label)  // throws the server's error, or owns and frees the result
+            throw PostgresError(code: .connection, message: "not a COPY … FROM STDIN statement", statement: label)
+        }
+        PQclear(started)
+        var failure: String?
+        data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count && failure == nil {
+                let length = min(1 << 20, bytes.count - offset)
+                let base = bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
+                if PQputCopyData(connection, base, Int32(length)) != 1 { failure = lastConnectionMessage() }
+                offset += length
+            }
+        }
+        if PQputCopyEnd(connection, failure) != 1 && failure == nil { failure = lastConnectionMessage() }
+        var copied = 0
+        var firstError: (any Error)?
+        while let result = PQgetResult(connection) {
+            do { copied = try check(result, statement: label).affectedRows } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+        if let failure { throw PostgresError(code: .connection, message: failure, statement: label) }
+        return copied
+    }
+
     // MARK: - Transactions
 
     /// Runs `body` in a transaction: commit when it returns, rollback when it throws. A nested call

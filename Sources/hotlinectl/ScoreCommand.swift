@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HotlineContracts
 import HotlineDomain
 import HotlineRuntime
 import HotlineStore
@@ -11,7 +12,7 @@ struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Score a period, replay it under another profile (--dry-run), record the office's findings, publish.",
-        subcommands: [ScorePeriodCommand.self, ScoreRecordCommand.self, ScoreExcludeCommand.self, ScorePublishCommand.self],
+        subcommands: [ScorePeriodCommand.self, ScoreWeekCommand.self, ScoreRecordCommand.self, ScoreExcludeCommand.self, ScorePublishCommand.self],
         defaultSubcommand: ScorePeriodCommand.self)
 }
 
@@ -41,11 +42,26 @@ struct ScorePeriodCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Write nothing; show how the ranking would change.") var dryRun = false
     @Option(name: .customLong("as-of"), help: "Count the records as they stood at this instant (ISO 8601; default now).") var asOf: String?
     @Flag(help: "Print every unit's figures (numerator, denominator, rule).") var figures = false
+    @Flag(help: "Do not score here: ask the staying-up hotline-scoring to score the period (a scoring.requested message through the outbox, published by any running worker's relay).")
+    var request = false
     @OptionGroup var database: DatabaseOption
+
+    func validate() throws {
+        if request && (dryRun || asOf != nil || figures) { throw ValidationError("--request scores in hotline-scoring: --dry-run, --as-of and --figures do not apply") }
+    }
 
     func run() throws {
         let month = try parsePeriod(period)
         let scoring = try scoringProfile(profile)
+        if request {
+            let connection = try database.connect(name: "hotlinectl-score")
+            defer { connection.close() }
+            let envelope = Envelope(type: ScoringRequested.type, version: ScoringRequested.version, occurredAt: Date(),
+                                    data: ScoringRequested(period: month.description, profile: scoring.id, requestedBy: "hotlinectl"))
+            try Outbox.append([.event(envelope)], on: connection)
+            print("requested \(month) under \(scoring.id): message \(envelope.id.uuidString.lowercased()) in the outbox")
+            return
+        }
         var instant = Date()
         if let asOf {
             guard let parsed = ISO8601DateFormatter().date(from: asOf) else { throw UsageError("as-of: \(asOf) is not an ISO 8601 instant") }
@@ -74,15 +90,54 @@ struct ScorePeriodCommand: ParsableCommand {
                     print("\(card.rank.map(String.init) ?? "-")\t\(card.unit)\t\(card.unitName)\t\(card.score.map { String(format: "%.2f", $0) } ?? "-")\t\(card.flags.joined(separator: "; "))")
                 }
             }
-            if figures {
-                for card in outcome.cards {
-                    print("\(card.unit) \(card.unitName)")
-                    for f in card.figures + card.extendedFigures {
-                        let ratio = f.denominator.map { "\(f.numerator ?? 0)/\($0)" } ?? f.numerator.map(String.init) ?? ""
-                        print("  \(f.name)\t\(ratio)\t\(f.points.map { String(format: "%.2f", $0) } ?? "")\t\(f.rule)")
-                    }
-                }
+            if figures { printFigures(outcome.cards) }
+        } catch {
+            FileHandle.standardError.write(Data("hotlinectl: \(SafeErrors.describe(error))\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Every unit's figures: name, numerator/denominator, points, rule.
+func printFigures(_ cards: [Scorecard]) {
+    for card in cards {
+        print("\(card.unit) \(card.unitName)")
+        for f in card.figures + card.extendedFigures {
+            let ratio = f.denominator.map { "\(f.numerator ?? 0)/\($0)" } ?? f.numerator.map(String.init) ?? ""
+            print("  \(f.name)\t\(ratio)\t\(f.points.map { String(format: "%.2f", $0) } ?? "")\t\(f.rule)")
+        }
+    }
+}
+
+/// pingdingshan's weekly analysis (周分析): one week, Monday to Sunday, read under the profile's
+/// scheme; nothing is written.
+struct ScoreWeekCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "week",
+        abstract: "The weekly analysis (pingdingshan 周分析): the week containing a day, every unit's figures and the praise and criticism lists; writes nothing.")
+
+    @Option(name: .customLong("week-of"), help: "A day of the week, YYYY-MM-DD (China time; the week runs Monday to Sunday).") var weekOf: String
+    @Option(help: "Profile whose scheme reads the week (default: $HOTLINE_PROFILE or qidong).") var profile: String?
+    @Flag(help: "Print every unit's figures (numerator, denominator, rule).") var figures = false
+    @OptionGroup var database: DatabaseOption
+
+    func run() throws {
+        guard let day = LocalDate(weekOf) else { throw UsageError("week-of: \(weekOf) is not YYYY-MM-DD") }
+        let scoring = try scoringProfile(profile)
+        let connection = try database.connect(name: "hotlinectl-score-week")
+        defer { connection.close() }
+        do {
+            let week = try WeeklyAnalysis.run(weekOf: day, profile: scoring, asOf: Date(), on: connection)
+            print("week of \(week.monday) to \(week.monday.adding(days: 6)) under \(scoring.id): \(week.cards.count) units, \(week.orders) orders (nothing written)")
+            for card in week.cards {
+                let line = card.figures.prefix(5).map { f in f.denominator.map { "\(f.name) \(f.numerator ?? 0)/\($0)" } ?? "\(f.name) \(f.numerator ?? 0)" }
+                print("\(card.unit)\t\(card.unitName)\t\(line.joined(separator: ", "))\t\(card.flags.joined(separator: "; "))")
             }
+            for (title, prefix) in [("praised", "praised"), ("criticised", "criticised")] {
+                let units = week.cards.filter { $0.flags.contains { $0.hasPrefix(prefix) } }.map(\.unit)
+                print("\(title): \(units.isEmpty ? "none" : units.joined(separator: ", "))")
+            }
+            if figures { printFigures(week.cards) }
         } catch {
             FileHandle.standardError.write(Data("hotlinectl: \(SafeErrors.describe(error))\n".utf8))
             throw ExitCode(1)

@@ -48,6 +48,12 @@ import Testing
             }
             #expect(try count(c, "SELECT count(*) FROM score_runs") == 1)
             #expect(try count(c, "SELECT count(*) FROM unit_scores") == 2)
+            // As cron or a CronJob runs it: PostgreSQL only, no AMQP URL anywhere.
+            let alone = try Shell.run(scoring, ["--period", "2026-11", "--profile", "qidong"],
+                                      environment: ["HOTLINE_DATABASE_URL": url, "HOTLINE_AMQP_URL": ""])
+            #expect(alone.status == 0, "\(alone.stderr)")
+            #expect(alone.stdout.contains("scored 2026-11 under qidong: 2 units, 4 orders, version 1"), "\(alone.stdout)")
+            #expect(try count(c, "SELECT count(*) FROM score_runs") == 1)
             // qidong: WATER 2/2 = 100.00, ROADS (0 + 1 basically)/2 = 50.00; both among the bottom three of two.
             let scores = try c.query("SELECT u.code, s.score::float8 AS s, s.rank FROM unit_scores s JOIN units u ON u.id = s.unit_id ORDER BY s.rank")
                 .map { "\(try $0.decode("code", as: String.self)) \(try $0.decode("s", as: Double.self)) \(try $0.decode("rank", as: Int.self))" }
@@ -91,6 +97,23 @@ import Testing
             #expect(try after.decode("t", as: String.self) == last)
             #expect(try count(c, "SELECT count(*) FROM unit_scores") == rows)
             #expect(try count(c, "SELECT count(*) FROM score_runs WHERE profile = 'zezhou'") == 0)
+        }
+    }
+
+    @Test func theWeeklyAnalysisListsWhoIsCriticisedAndWritesNothing() throws {
+        try withHistory { url, c in
+            // The week of Monday 2026-11-02 holds all four orders. pingdingshan: WATER 2 on time and
+            // satisfied, too few (5) to be praised; ROADS 0 on time of 2 due, 1 of 2 satisfied
+            // (基本满意 counts), 2 overdue: criticised.
+            let week = try Shell.run(try Shell.product("hotlinectl"), ["score", "week", "--week-of", "2026-11-05", "--profile", "pingdingshan",
+                                                                       "--database-url", url])
+            #expect(week.status == 0, "\(week.stderr)")
+            #expect(week.stdout.contains("week of 2026-11-02 to 2026-11-08 under pingdingshan: 2 units, 4 orders (nothing written)"), "\(week.stdout)")
+            #expect(week.stdout.contains("ROADS\t交通运输局\tdispatched 2, onTime 0/2, satisfaction 1/2, overdue 2/2, supervised 0/2\tcriticised: on-time rate 0.00% below 80.00%; satisfaction 50.00% below 80.00%"), "\(week.stdout)")
+            #expect(week.stdout.contains("praised: none\ncriticised: ROADS\n"), "\(week.stdout)")
+            #expect(try count(c, "SELECT count(*) FROM score_runs") == 0)
+            let bad = try Shell.run(try Shell.product("hotlinectl"), ["score", "week", "--week-of", "2026-11-31", "--database-url", url])
+            #expect(bad.status == 2 && bad.stderr.contains("2026-11-31 is not YYYY-MM-DD"), "\(bad.stderr)")
         }
     }
 

@@ -288,7 +288,8 @@ struct DeadlineFollowUpTests {
             // Both are overdue; only one unit ignored two reminders.
             #expect(try fixture.scalar("SELECT count(*) FROM events WHERE type = 'overdue' AND data->>'timer' = 'replyBy'") == 2)
             let period = try #require(ScoringPeriod(year: 2026, month: 9))
-            let figures = try Scores.figures(period: period, asOf: china(2026, 10, 15), on: fixture.database)
+            var figures = try Scores.figures(period: period, asOf: china(2026, 10, 15), on: fixture.database)
+            try Scores.addOffenceFigures(from: period.start, to: period.end, asOf: china(2026, 10, 15), to: &figures, on: fixture.database)
             #expect(figures.first { $0.unit == "WATER" }?.remindersIgnored == 1)
             let cards = Scorecards.score(figures, scheme: try PolicyProfile.bundled("qidong").scoring)
             let offence = cards.first { $0.unit == "WATER" }?.figures.first { $0.name == "offence.remindersIgnored" }

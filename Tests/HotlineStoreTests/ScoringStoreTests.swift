@@ -213,14 +213,33 @@ import Testing
                 ("U5", ["satisfied", "dissatisfied"]),
                 ("U6", []),
             ]
+            var u4: Int64 = 0
             for (code, ratings) in plans {
                 let unit = try h.unit(code, "单位" + code)
+                if code == "U4" { u4 = unit }
                 for (i, rating) in ratings.enumerated() {
                     let o = try h.order(unit, dispatched: nov(i + 1), signed: nov(i + 1, 11), replyBy: nov(i + 6), replied: nov(i + 3))
                     try h.rate(o, rating, at: nov(i + 4))
                 }
                 if ratings.isEmpty { try h.order(unit, dispatched: nov(9), replyBy: nov(14)) }
             }
+            // U4's ignored reminders (qidong 四 1 「两次催办仍不回复」), as the deadline watch records
+            // them (event offenceRecorded, remindersIgnored; the watch's own tests decide when): orders
+            // A and B recorded, order C recorded twice (counted once), order D not; an offence of
+            // another kind on D does not count.
+            func recorded(_ order: UUID, offence: String = "remindersIgnored", times: Int = 1) throws {
+                for _ in 0..<times {
+                    try h.c.execute("""
+                        INSERT INTO events (work_order_id, assignment_id, type, occurred_at, actor, data)
+                        SELECT \(order), id, 'offenceRecorded', \(nov(24)), 'deadline-watch', jsonb_build_object('offence', \(offence)::text)
+                        FROM assignments WHERE work_order_id = \(order)
+                        """)
+                }
+            }
+            try recorded(try h.order(u4, dispatched: nov(18), replyBy: nov(23)))
+            try recorded(try h.order(u4, dispatched: nov(18), signed: nov(18, 11), replyBy: nov(23), replied: nov(25)))
+            try recorded(try h.order(u4, dispatched: nov(18), replyBy: nov(23)), times: 2)
+            try recorded(try h.order(u4, dispatched: nov(18), signed: nov(18, 11), replyBy: nov(28), replied: nov(23)), offence: "other")
             let outcome = try ScoringBatch.run(period: period, profile: try PolicyProfile.bundled("qidong"), asOf: asOf, now: asOf,
                                                dryRun: false, on: h.c)
             // U1 100, U2 75, U3 75 (a tie goes by code), U5 50, U4 25; the bottom three U3, U5, U4 flagged.
@@ -228,7 +247,11 @@ import Testing
             #expect(outcome.cards.map(\.score) == [100.00, 75.00, 75.00, 50.00, 25.00, nil])
             #expect(outcome.cards.map(\.rank) == [1, 2, 3, 4, 5, nil])
             #expect(outcome.cards.filter(\.flagged).map(\.unit) == ["U3", "U5", "U4"])
-            #expect(try figure(try card(outcome.cards, "U4"), "offence.overdue").numerator == 0)
+            // U4: A and C open past their reply-by, B replied late: 3 overdue; reminders ignored: A, B and C.
+            #expect(try figure(try card(outcome.cards, "U4"), "offence.overdue").numerator == 3)
+            #expect(try figure(try card(outcome.cards, "U4"), "offence.remindersIgnored").numerator == 3)
+            #expect(try figure(try card(outcome.cards, "U4"), "offence.remindersIgnored").denominator == 8)
+            #expect(try figure(try card(outcome.cards, "U1"), "offence.remindersIgnored").numerator == 0)
             // U6 had one order open past its reply-by: an offence recorded, not ranked.
             #expect(try figure(try card(outcome.cards, "U6"), "offence.overdue").numerator == 1)
             #expect(try h.count("SELECT count(*) FROM unit_scores WHERE flagged") == 3)
@@ -274,7 +297,7 @@ import Testing
         }
     }
 
-    @Test func pingdingshanWithoutASchemeGetsTheBulletinsFiguresAndNoScore() throws {
+    @Test func pingdingshansMonthlyBulletinHasItsFiguresAndNoScore() throws {
         try withHistory { h in
             let unit = try h.unit("CITY", "市城管局")
             // Two orders: one replied on time and satisfied, one open past its reply-by and supervised.
@@ -285,7 +308,7 @@ import Testing
                                                dryRun: false, on: h.c)
             let city = try card(outcome.cards, "CITY")
             #expect(city.score == nil && city.rank == nil)
-            #expect(try figure(city, "onTimeCompletion").numerator == 1 && figure(city, "onTimeCompletion").denominator == 2)
+            #expect(try figure(city, "onTime").numerator == 1 && figure(city, "onTime").denominator == 2)
             #expect(try figure(city, "satisfaction").numerator == 1 && figure(city, "satisfaction").denominator == 1)
             #expect(try figure(city, "overdue").numerator == 1)
             #expect(try figure(city, "supervised").numerator == 1)
