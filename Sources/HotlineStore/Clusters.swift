@@ -66,13 +66,19 @@ public enum Clusters {
                                   on connection: PostgresConnection) throws -> [[ClusterCandidate]] {
         guard !probes.isEmpty else { return [] }
         // Topics travel as one text per probe (lexicon names, no separator inside), split in SQL.
+        // Unlike the other intake lookups this one keeps `unnest` even for one probe (not `KeyRows`),
+        // so PostgreSQL plans it with each call's values: a generic plan made while `cluster_members`
+        // was still empty read it with a sequential scan for every candidate's cluster key, and kept
+        // doing so as the table grew (auto_explain over `bench pipeline --count 5000`: 0.72 ms a call
+        // against 0.21 with the index; which plan a run got depended on when the sixth call came).
+        // Planning it each time costs about 0.09 ms a call and cannot go stale.
         let separator = "\u{1F}"
         let rows = try connection.query("""
             SELECT q.i, \(StoredMatter.columns),
                    (SELECT m.key FROM cluster_members m WHERE m.order_id = o.id LIMIT 1) AS cluster_key
-            FROM \(KeyRows.text([probes.map(\.localityCode), probes.map(\.phonePII),
-                                  probes.map { $0.topics.joined(separator: separator) }, probes.map { epoch($0.receivedAfter) }],
-                                 as: "q(place, phone, topics, after, i)", ordinality: true))
+            FROM unnest(\(probes.map(\.localityCode))::text[], \(probes.map(\.phonePII))::text[],
+                        \(probes.map { $0.topics.joined(separator: separator) })::text[],
+                        \(probes.map { epoch($0.receivedAfter) })::text[]) WITH ORDINALITY AS q(place, phone, topics, after, i)
             CROSS JOIN LATERAL (
                 SELECT c.* FROM (SELECT id, title, content_pii, shingles, citizen_phone_pii, topics, received_at FROM work_orders
                                  WHERE locality_code = q.place AND received_at > to_timestamp(q.after::float8)
