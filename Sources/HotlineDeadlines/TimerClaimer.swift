@@ -94,27 +94,11 @@ public final class TimerClaimer: ThreadLoop, @unchecked Sendable {
             state.withLock { $0.ready = false }
             connection.close()
         }
-        try connection.listen(Timers.dueChannel)
         logger.info("claimer running", metadata: ["hotline.batch": "\(configuration.batchSize)"])
-        while !stop.isRaised {
-            let report: BatchReport
-            do {
-                report = try fireDue(on: connection)
-                state.withLock { $0.ready = true }
-            } catch let error where isConnectionFailure(error) {
-                state.withLock { $0.ready = false }
-                logger.warning("database unavailable; claimer waiting", metadata: ["hotline.error": "\(SafeErrors.describe(error))"])
-                Thread.sleep(forTimeInterval: 0.5)
-                continue
+        try ClaimLoop(batchSize: configuration.batchSize, pollInterval: configuration.pollInterval, channel: Timers.dueChannel)
+            .run(on: connection, until: stop, logger: logger, ready: { up in state.withLock { $0.ready = up } }) {
+                try fireDue(on: $0).claimed
             }
-            if report.claimed >= configuration.batchSize { continue }
-            do {
-                // A notification only wakes us early; the next claim decides what is due.
-                _ = try connection.waitForNotifications(timeout: configuration.pollInterval)
-            } catch {
-                Thread.sleep(forTimeInterval: 0.2)
-            }
-        }
         logger.info("claimer stopped", metadata: ["hotline.count": "\(firedCount)"])
     }
 

@@ -82,19 +82,10 @@ public final class SMSSender: ThreadLoop, @unchecked Sendable {
             connection.close()
         }
         logger.info("sender running", metadata: ["hotline.sms.gateway": "\(gateway.name)", "hotline.batch": "\(configuration.batchSize)"])
-        while !stop.isRaised {
-            let report: BatchReport
-            do {
-                report = try sendDue(on: connection)
-                state.withLock { $0.ready = true }
-            } catch let error where isConnectionFailure(error) {
-                state.withLock { $0.ready = false }
-                logger.warning("database unavailable; sender waiting", metadata: ["hotline.error": "\(SafeErrors.describe(error))"])
-                Thread.sleep(forTimeInterval: 0.5)
-                continue
+        try ClaimLoop(batchSize: configuration.batchSize, pollInterval: .milliseconds(Int(configuration.pollInterval * 1000)))
+            .run(on: connection, until: stop, logger: logger, ready: { up in state.withLock { $0.ready = up } }) {
+                try sendDue(on: $0).claimed
             }
-            if report.claimed < configuration.batchSize { Thread.sleep(forTimeInterval: configuration.pollInterval) }
-        }
         logger.info("sender stopped", metadata: ["hotline.count": "\(acceptedCount)"])
     }
 
