@@ -284,10 +284,12 @@ public struct IntakeHandler: MessageHandler {
         try Clusters.addMembers(alone.map { ClusterMember(key: key, orderId: $0.orderId, phonePII: $0.phonePII) }
                                 + [ClusterMember(key: key, orderId: orderId, phonePII: phone)], on: tx)
         guard let threshold = profile.intake.clusterThreshold else { return ClusterMembership(key: key, size: 0, supervise: false) }
-        if try Clusters.supervisedAt(keys: [key], on: tx)[key] != nil {
-            return ClusterMembership(key: key, size: threshold, supervise: true)
+        let size: Int
+        switch try Clusters.standing(keys: [key], counting: profile.intake.clusterCounting.rule, upTo: threshold, on: tx)[key] {
+        case .supervised?: return ClusterMembership(key: key, size: threshold, supervise: true)
+        case .counted(let counted)?: size = counted
+        case nil: size = 0
         }
-        let size = try Clusters.sizes(keys: [key], counting: profile.intake.clusterCounting.rule, upTo: threshold, on: tx)[key] ?? 0
         guard size >= threshold else { return ClusterMembership(key: key, size: size, supervise: false) }
         // The order that tips the cluster raises supervision on it, once; an order that tips it
         // at the same time in another lane is supervised all the same, without announcing.

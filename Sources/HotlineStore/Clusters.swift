@@ -39,6 +39,14 @@ public struct ClusterMember: Sendable, Equatable {
     }
 }
 
+/// Where a cluster stands (`Clusters.standing`).
+public enum ClusterStanding: Sendable, Equatable {
+    /// It reached its threshold at `since`: every later order of it is supervised.
+    case supervised(since: Date)
+    /// Not supervised yet; its size as counted, up to the bound asked for.
+    case counted(Int)
+}
+
 /// A cluster that reached its threshold: the row `tip` writes.
 public struct TippingCluster: Sendable, Equatable {
     public var key: String
@@ -107,36 +115,35 @@ public enum Clusters {
             """)
     }
 
-    /// When each of these clusters was supervised (clusters not supervised are absent). Read
-    /// without a lock: a busy cluster must not serialise the lanes that join it.
-    public static func supervisedAt(keys: [String], on connection: PostgresConnection) throws -> [String: Date] {
-        guard !keys.isEmpty else { return [:] }
-        var found: [String: Date] = [:]
-        for row in try connection.query("""
-            SELECT key, supervised_at FROM clusters WHERE key \(KeyRows.equalsAny(Array(Set(keys)))) AND supervised_at IS NOT NULL
-            """) {
-            found[try row.decode("key")] = try row.decode("supervised_at")
-        }
-        return found
-    }
-
-    /// Each cluster's size as `counting` counts it, counted up to `upTo` (bounded work: a caller
+    /// Where each of these clusters stands, in one statement: supervised (since when), or not yet
+    /// and its size as `counting` counts it, counted up to `upTo` (bounded work: a caller
     /// comparing with a threshold needs no more): its orders (person-times; an order recorded
-    /// twice counts once), or the distinct phones of its orders (citizens).
-    public static func sizes(keys: [String], counting: ClusterCounting, upTo: Int,
-                             on connection: PostgresConnection) throws -> [String: Int] {
+    /// twice counts once), or the distinct phones of its orders (citizens). Read without a lock: a
+    /// busy cluster must not serialise the lanes that join it.
+    public static func standing(keys: [String], counting: ClusterCounting, upTo: Int,
+                                on connection: PostgresConnection) throws -> [String: ClusterStanding] {
         let keys = Array(Set(keys))
         guard !keys.isEmpty else { return [:] }
         let counted: SQL = switch counting {
         case .personTimes: "SELECT DISTINCT order_id FROM cluster_members WHERE key = k.key"
         case .distinctCitizens: "SELECT DISTINCT phone_pii FROM cluster_members WHERE key = k.key AND phone_pii IS NOT NULL"
         }
-        let rows = try connection.query("SELECT k.key, (SELECT count(*) FROM (" + counted + """
-             LIMIT \(upTo)) m)::int8 AS n FROM \(KeyRows.text([keys], as: "k(key)"))
+        let rows = try connection.query("""
+            SELECT k.key, c.supervised_at,
+                   CASE WHEN c.supervised_at IS NULL THEN (SELECT count(*) FROM (\(counted) LIMIT \(upTo)) m) END::int8 AS n
+            FROM \(KeyRows.text([keys], as: "k(key)"))
+            LEFT JOIN clusters c ON c.key = k.key AND c.supervised_at IS NOT NULL
             """)
-        var sizes: [String: Int] = [:]
-        for row in rows { sizes[try row.decode("key")] = try row.decode("n", as: Int.self) }
-        return sizes
+        var found: [String: ClusterStanding] = [:]
+        for row in rows {
+            let key = try row.decode("key", as: String.self)
+            if let since = try row.decode("supervised_at", as: Date?.self) {
+                found[key] = .supervised(since: since)
+            } else {
+                found[key] = .counted(try row.decode("n", as: Int.self))
+            }
+        }
+        return found
     }
 
     /// The first key of the advisory locks taken when a cluster tips (the second is the hash of

@@ -41,14 +41,19 @@ public enum Outbox {
     public static let maxAttempts = 10
 
     /// Appends messages in the caller's transaction.
+    /// One statement for all of them: a row of parameters per message (`VALUES (…), (…)`), so a
+    /// transaction that announces two messages (intake's received and its supervision) makes one
+    /// round trip, and each count of rows keeps its own prepared statement with a generic plan.
     public static func append(_ messages: [OutboxMessage], on connection: PostgresConnection) throws {
-        for message in messages {
-            let headers = PostgresJSON(message.headers)
-            try connection.execute("""
-                INSERT INTO outbox (message_id, exchange, routing_key, type, body, headers)
-                VALUES (\(message.messageId), \(message.exchange), \(message.routingKey), \(message.type), \(message.body), \(headers))
+        guard !messages.isEmpty else { return }
+        var sql: SQL = "INSERT INTO outbox (message_id, exchange, routing_key, type, body, headers) VALUES "
+        for (index, message) in messages.enumerated() {
+            if index > 0 { sql.append(", ") }
+            sql.append("""
+                (\(message.messageId), \(message.exchange), \(message.routingKey), \(message.type), \(message.body), \(PostgresJSON(message.headers)))
                 """)
         }
+        try connection.execute(sql)
     }
 
     /// Claims up to `limit` unpublished rows, locked for this transaction; rows other relays hold

@@ -301,19 +301,24 @@ public enum WorkOrders {
     /// active lead assignment's id (events and timers refer to it).
     private static func writeAssignments(before: Assignment?, after: Assignment?, orderId: UUID, at now: Date,
                                          basis: String?, on connection: PostgresConnection) throws -> Int64? {
-        let activeLead = try connection.query("""
-            SELECT id FROM assignments WHERE work_order_id = \(orderId) AND active AND role = 'lead'
-            """).first?.decode("id", as: Int64.self)
+        // The active lead assignment's row, read only when an assignment stays: a first dispatch
+        // has none to look up (`before`, read under the order's lock, says so).
+        func activeLead() throws -> Int64? {
+            try connection.query("""
+                SELECT id FROM assignments WHERE work_order_id = \(orderId) AND active AND role = 'lead'
+                """).first?.decode("id", as: Int64.self)
+        }
         switch (before, after) {
         case (nil, nil):
             return nil
         case (_?, nil):
             // Returned (approved): the order leaves these units.
-            try connection.execute("""
+            // The lead's row was the active one until this statement: its id is returned.
+            return try connection.query("""
                 UPDATE assignments SET active = false, state = \(AssignmentState.returnApproved.rawValue), updated_at = \(now)
                 WHERE work_order_id = \(orderId) AND active
-                """)
-            return activeLead
+                RETURNING id, role
+                """).first { try $0.decode("role", as: String.self) == "lead" }?.decode("id", as: Int64.self)
         case (nil, let a?):
             let leadId = try unitId(a.leadUnit, on: connection)
             let coIds = try unitIds(a.coUnits, on: connection)
@@ -333,7 +338,7 @@ public enum WorkOrders {
             }
             return id
         case (_?, let a?):
-            guard let activeLead else { return nil }
+            guard let activeLead = try activeLead() else { return nil }
             try connection.execute("""
                 UPDATE assignments SET state = \(a.state.rawValue), reply_by = \(a.replyBy),
                     return_window_ends_at = \(a.returnWindowEnd), extensions = \(json(a.extensions)),
@@ -372,25 +377,32 @@ public enum WorkOrders {
                 startAt.append(String(at.timeIntervalSince1970))
             }
         }
-        // Cancels first: a transition that restarts a timer cancels the old one, then starts anew.
+        // A transition that restarts a timer cancels the old one and starts it anew.
         // "Still open" is written `coalesce(fired_at, cancelled_at) IS NULL` on purpose: spelt
         // `fired_at IS NULL AND cancelled_at IS NULL`, it matches the predicate of the partial
         // index `timers_due`, and on a table without statistics yet (a new hotline, a bench
         // database) the planner picks that index and reads every open timer: 4.6 ms a dispatch,
         // growing with the table, measured with pg_stat_statements. This form can only use
         // `timers_work_order`.
-        if !cancel.isEmpty {
-            try connection.execute("""
-                UPDATE timers SET cancelled_at = \(now)
-                WHERE work_order_id = \(orderId) AND kind \(KeyRows.equalsAny(cancel)) AND coalesce(fired_at, cancelled_at) IS NULL
-                """)
-        }
-        if !startKinds.isEmpty {
-            try connection.execute("""
-                INSERT INTO timers (work_order_id, assignment_id, kind, fire_at)
-                SELECT \(orderId), \(assignmentId), kind, to_timestamp(at::float8)
-                FROM unnest(\(startKinds)::text[], \(startAt)::text[]) AS t(kind, at)
-                """)
+        //
+        // One statement for both: the cancelling `UPDATE` runs as a data-modifying `WITH` on the
+        // statement's snapshot, so it never sees the rows the `INSERT` adds (a restarted kind
+        // keeps its new timer), and a dispatch (cancel dispatch-by, start the unit's timers) makes
+        // one round trip instead of two.
+        let cancelling: SQL? = cancel.isEmpty ? nil : """
+            UPDATE timers SET cancelled_at = \(now)
+            WHERE work_order_id = \(orderId) AND kind \(KeyRows.equalsAny(cancel)) AND coalesce(fired_at, cancelled_at) IS NULL
+            """
+        let starting: SQL? = startKinds.isEmpty ? nil : """
+            INSERT INTO timers (work_order_id, assignment_id, kind, fire_at)
+            SELECT \(orderId), \(assignmentId), kind, to_timestamp(at::float8)
+            FROM unnest(\(startKinds)::text[], \(startAt)::text[]) AS t(kind, at)
+            """
+        switch (cancelling, starting) {
+        case let (cancelling?, starting?): try connection.execute("WITH cancelled AS (\(cancelling)) " + starting)
+        case let (cancelling?, nil): try connection.execute(cancelling)
+        case let (nil, starting?): try connection.execute(starting)
+        case (nil, nil): break
         }
     }
 }

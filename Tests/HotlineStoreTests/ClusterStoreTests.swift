@@ -55,12 +55,12 @@ import Testing
             try Clusters.addMembers([ClusterMember(key: key, orderId: again, phonePII: "13800000001"),
                                      // recorded twice (two lanes): still one order
                                      ClusterMember(key: key, orderId: second, phonePII: "13800000002")], on: db.connection)
-            #expect(try Clusters.sizes(keys: [key, "other", "none"], counting: .personTimes, upTo: 10, on: db.connection)
-                    == [key: 3, "other": 1, "none": 0])
-            #expect(try Clusters.sizes(keys: [key, "other"], counting: .distinctCitizens, upTo: 10, on: db.connection)
-                    == [key: 2, "other": 1])
+            #expect(try Clusters.standing(keys: [key, "other", "none"], counting: .personTimes, upTo: 10, on: db.connection)
+                    == [key: .counted(3), "other": .counted(1), "none": .counted(0)])
+            #expect(try Clusters.standing(keys: [key, "other"], counting: .distinctCitizens, upTo: 10, on: db.connection)
+                    == [key: .counted(2), "other": .counted(1)])
             // Counted up to the threshold only.
-            #expect(try Clusters.sizes(keys: [key], counting: .personTimes, upTo: 2, on: db.connection) == [key: 2])
+            #expect(try Clusters.standing(keys: [key], counting: .personTimes, upTo: 2, on: db.connection) == [key: .counted(2)])
             #expect(try db.count("SELECT count(*) FROM cluster_members WHERE key = \(key)") == 4)
         }
     }
@@ -69,17 +69,18 @@ import Testing
         try StoreDatabase.with { db in
             let first = try db.order(phone: "13800000001", at: now, place: place)
             let key = first.uuidString
-            #expect(try Clusters.supervisedAt(keys: [key], on: db.connection).isEmpty)
+            #expect(try Clusters.standing(keys: [key], counting: .personTimes, upTo: 10, on: db.connection) == [key: .counted(0)])
             let tipping = TippingCluster(key: key, localityCode: place, firstOrder: first, size: 10)
             let tipped = try db.connection.withTransaction { tx in try Clusters.tip([tipping], at: now, on: tx) }
             #expect(tipped == [key])
-            #expect(try Clusters.supervisedAt(keys: [key, "nope"], on: db.connection) == [key: now])
+            #expect(try Clusters.standing(keys: [key, "nope"], counting: .personTimes, upTo: 10, on: db.connection)
+                    == [key: .supervised(since: now), "nope": .counted(0)])
             #expect(try db.count("SELECT citizens::int8 FROM clusters WHERE key = \(key)") == 10)
             let again = try db.connection.withTransaction { tx in
                 try Clusters.tip([tipping], at: now.addingTimeInterval(60), on: tx)
             }
             #expect(again.isEmpty)
-            #expect(try Clusters.supervisedAt(keys: [key], on: db.connection) == [key: now])
+            #expect(try Clusters.standing(keys: [key], counting: .personTimes, upTo: 10, on: db.connection) == [key: .supervised(since: now)])
         }
     }
 
@@ -96,7 +97,7 @@ import Testing
                 let mine = try db.connection.withTransaction { tx in try Clusters.tip([tipping], at: now, on: tx) }
                 #expect(mine.isEmpty)
             }
-            #expect(try Clusters.supervisedAt(keys: [key], on: db.connection) == [key: now])
+            #expect(try Clusters.standing(keys: [key], counting: .personTimes, upTo: 10, on: db.connection) == [key: .supervised(since: now)])
         }
     }
 }
