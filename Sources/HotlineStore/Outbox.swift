@@ -41,11 +41,16 @@ public enum Outbox {
     public static let maxAttempts = 10
 
     /// Appends messages in the caller's transaction.
-    /// One statement for all of them: a row of parameters per message (`VALUES (…), (…)`), so a
-    /// transaction that announces two messages (intake's received and its supervision) makes one
-    /// round trip, and each count of rows keeps its own prepared statement with a generic plan.
     public static func append(_ messages: [OutboxMessage], on connection: PostgresConnection) throws {
-        guard !messages.isEmpty else { return }
+        guard let insert = insert(messages) else { return }
+        try connection.execute(insert)
+    }
+
+    /// The statement that appends `messages` (nil when there are none): one row of parameters per
+    /// message (`VALUES (…), (…)`), so a change that announces two messages makes one round trip,
+    /// and each count of rows keeps its own prepared statement with a generic plan.
+    static func insert(_ messages: [OutboxMessage]) -> SQL? {
+        guard !messages.isEmpty else { return nil }
         var sql: SQL = "INSERT INTO outbox (message_id, exchange, routing_key, type, body, headers) VALUES "
         for (index, message) in messages.enumerated() {
             if index > 0 { sql.append(", ") }
@@ -53,7 +58,7 @@ public enum Outbox {
                 (\(message.messageId), \(message.exchange), \(message.routingKey), \(message.type), \(message.body), \(PostgresJSON(message.headers)))
                 """)
         }
-        try connection.execute(sql)
+        return sql
     }
 
     /// Claims up to `limit` unpublished rows, locked for this transaction; rows other relays hold
