@@ -50,6 +50,12 @@ public enum Masking {
     /// digits, with at most one `-` or space after the area code). Order numbers
     /// (`12345-20261130-000123`) do not look like either.
     public static func scrub(_ text: String) -> String {
+        guard mayHoldPhone(text) else { return text }
+        return scrubbedFully(text)
+    }
+
+    /// `scrub` without the quick check: every run of digits read and judged.
+    static func scrubbedFully(_ text: String) -> String {
         let scalars = Array(text.unicodeScalars)
         var out = String.UnicodeScalarView()
         var index = 0
@@ -83,6 +89,39 @@ public enum Masking {
             index = end
         }
         return String(out)
+    }
+
+    /// False when no run of digits in `text` is long enough to be a phone number (every number
+    /// `looksLikePhone` accepts has at least 10 digits), read over the UTF-8 bytes without
+    /// allocating: most log values (ids, order numbers, states) take this way out. A run follows
+    /// `scrub`'s rule (one `-` or space after a 3- or 4-digit run starting with 0); any byte that
+    /// may start a full-width digit (U+FF10–FF19 begin with 0xEF) sends the text to `scrub`'s
+    /// full reading.
+    static func mayHoldPhone(_ text: String) -> Bool {
+        var run = 0
+        var startsWithZero = false
+        var separated = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if run == 0 {
+                    startsWithZero = byte == UInt8(ascii: "0")
+                    separated = false
+                }
+                run += 1
+                if run >= 10 { return true }
+            case 0xEF:
+                return true
+            default:
+                let separator = byte == UInt8(ascii: "-") || byte == UInt8(ascii: " ")
+                if separator && !separated && startsWithZero && (run == 3 || run == 4) {
+                    separated = true
+                } else {
+                    run = 0
+                }
+            }
+        }
+        return false
     }
 
     private static func looksLikePhone(_ digits: String) -> Bool {

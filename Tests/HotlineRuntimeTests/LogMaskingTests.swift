@@ -17,6 +17,27 @@ import Testing
         #expect(Masking.scrub("") == "")
     }
 
+    /// The quick check that lets most values skip the full reading never lets a phone through:
+    /// over texts with and without numbers of every length, separators and full-width digits,
+    /// whenever the full reading masks something the quick check said "may hold a phone".
+    @Test func theQuickCheckNeverLetsAPhoneThrough() {
+        var texts = ["citizen 13812345678 called", "0755-12345678", "0755 1234567", "075-123456789", "010-12345678",
+                     "8613812345678", "008613812345678", "１３８１２３４５６７８", "１3８12345678",
+                     "order 12345-20261130-000123 v3", "8c1f4a2e-1234-4321-9876-123456789012", "port 55432", ""]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789-  x０１")
+        for _ in 0..<5_000 {
+            texts.append(String((0..<Int.random(in: 1...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        for text in texts where Masking.scrubbedFully(text) != text {
+            #expect(Masking.mayHoldPhone(text), "\(text)")
+        }
+        #expect(!Masking.mayHoldPhone("order 12345-20261130-000123 v3"))
+        #expect(!Masking.mayHoldPhone("8c1f4a2e-1234-4321-9876-abcdef123456"))
+        #expect(Masking.mayHoldPhone("0755-12345678"))
+        #expect(Masking.scrub("0755-12345678") == "075****5678")
+    }
+
     @Test func personalMetadataIsMaskedByItsKeyAndEveryValueIsScrubbed() {
         let fields: [String: Logger.Metadata.Value] = [
             "hotline.citizen.phone": "13812345678",
