@@ -50,7 +50,12 @@ public struct RoutingHandler: MessageHandler {
     public func route(_ orderId: UUID, context: HandlerContext) throws {
         let tx = context.connection
         try calendars.refreshIfDue(on: tx)
-        guard let stored = try WorkOrders.load(orderId, forUpdate: true, on: tx) else {
+        // Read without a lock: the dispatch writes through `WorkOrders.apply`, whose version check
+        // refuses it (`concurrentUpdate`, the batch applied again one message at a time, where the
+        // order is read anew and found dispatched) when anyone changed the order since this read:
+        // the office dispatching by hand, another lane given the same order. A lock first would
+        // cost every dispatch a statement for a race that hardly ever happens.
+        guard let stored = try WorkOrders.load(orderId, on: tx) else {
             // The event is only published after the order's transaction committed, so this is a
             // foreign or corrupt message, not a race.
             throw InvalidMessage(reason: "no work order \(orderId)")
