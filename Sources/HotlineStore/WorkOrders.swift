@@ -313,7 +313,8 @@ public enum WorkOrders {
     private static func writeAssignments(before: Assignment?, after: Assignment?, orderId: UUID, at now: Date,
                                          basis: String?, on connection: PostgresConnection) throws -> Int64? {
         // The active lead assignment's row, read only when an assignment stays: a first dispatch
-        // has none to look up (`before`, read under the order's lock, says so).
+        // has none to look up. `before` says so reliably: it was read at the version the order's
+        // update just matched, and every change of assignments moves that version.
         func activeLead() throws -> Int64? {
             try connection.query("""
                 SELECT id FROM assignments WHERE work_order_id = \(orderId) AND active AND role = 'lead'
