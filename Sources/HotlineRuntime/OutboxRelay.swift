@@ -124,6 +124,13 @@ public final class OutboxRelay: ThreadLoop, @unchecked Sendable {
                 }
             }
             try Outbox.markPublished(confirmed, on: tx)
+            let unconfirmed = rows.count - confirmed.count - refused.count
+            if unconfirmed > 0 {
+                // Said, not only retried: a relay whose confirms do not come (the broker restarting,
+                // a queue without a leader) otherwise looks idle while the pipeline behind it stalls.
+                logger.warning("outbox rows not confirmed by the broker; they stay unpublished and are sent again", metadata: [
+                    "hotline.count": "\(unconfirmed)", "hotline.confirm_timeout": "30 s"])
+            }
             for (reason, ids) in Dictionary(grouping: refused, by: \.1).mapValues({ $0.map(\.0) }) {
                 try Outbox.markFailed(ids, reason: reason, on: tx)
                 logger.error("outbox rows refused by the broker", metadata: ["hotline.count": "\(ids.count)", "hotline.reason": "\(reason)"])
