@@ -38,7 +38,7 @@ public struct IdempotencyKeyPruner: ThreadLoop {
                 while !stop.isRaised, let connection {
                     let deleted = try IdempotencyKeys.prune(createdBefore: cutoff, on: connection)
                     total += deleted
-                    if deleted < 5_000 { break }
+                    if deleted < IdempotencyKeys.pruneBatch { break }
                 }
                 if total > 0 { logger.info("idempotency keys pruned", metadata: ["hotline.pruned": "\(total)"]) }
             } catch {

@@ -36,6 +36,10 @@ public final class OutboxRelay: ThreadLoop, @unchecked Sendable {
         }
     }
 
+    /// How long a published batch waits for the broker's confirms before its rows are left
+    /// unpublished for the next claim.
+    static let confirmTimeout: Duration = .seconds(30)
+
     public let configuration: Configuration
     private let metrics: RuntimeMetrics
     public let logger: Logger
@@ -111,25 +115,25 @@ public final class OutboxRelay: ThreadLoop, @unchecked Sendable {
                         headers: row.message.headers.mapValues { .string($0) }, persistent: true),
                     mandatory: true)
             }
-            let outcomes = try amqp.publish(batch, timeout: .seconds(30))
+            let outcomes = try amqp.publish(batch, timeout: Self.confirmTimeout)
             configuration.faultAfterPublish?.tick()
             var confirmed: [Int64] = []
             var refused: [(Int64, String)] = []
+            var unconfirmed = 0
             for (row, outcome) in zip(rows, outcomes) {
                 switch outcome {
                 case .confirmed: confirmed.append(row.id)
                 case .nacked: refused.append((row.id, "nacked by the broker"))
                 case .returned(let code, let text): refused.append((row.id, "returned \(code) \(text)"))
-                case .unconfirmed: break  // broker connection lost: not the message's fault; next claim retries
+                case .unconfirmed: unconfirmed += 1  // no confirm in time or connection lost: not the message's fault; next claim retries
                 }
             }
             try Outbox.markPublished(confirmed, on: tx)
-            let unconfirmed = rows.count - confirmed.count - refused.count
             if unconfirmed > 0 {
                 // Said, not only retried: a relay whose confirms do not come (the broker restarting,
                 // a queue without a leader) otherwise looks idle while the pipeline behind it stalls.
                 logger.warning("outbox rows not confirmed by the broker; they stay unpublished and are sent again", metadata: [
-                    "hotline.count": "\(unconfirmed)", "hotline.confirm_timeout": "30 s"])
+                    "hotline.count": "\(unconfirmed)", "hotline.confirm_timeout": "\(Self.confirmTimeout)"])
             }
             for (reason, ids) in Dictionary(grouping: refused, by: \.1).mapValues({ $0.map(\.0) }) {
                 try Outbox.markFailed(ids, reason: reason, on: tx)

@@ -177,10 +177,13 @@ public enum IdempotencyKeys {
 }
 
 extension IdempotencyKeys {
+    /// How many keys one `prune` deletes at most (a caller deletes again while a call fills it).
+    public static let pruneBatch = 5_000
+
     /// Deletes up to `limit` keys created before `cutoff` (past the retention a retry acts again);
     /// returns how many. Batched, so that one call never holds many rows' locks for long.
     @discardableResult
-    public static func prune(createdBefore cutoff: Date, limit: Int = 5_000, on connection: PostgresConnection) throws -> Int {
+    public static func prune(createdBefore cutoff: Date, limit: Int = pruneBatch, on connection: PostgresConnection) throws -> Int {
         try connection.execute("""
             DELETE FROM api_idempotency_keys WHERE (token_id, key) IN (
                 SELECT token_id, key FROM api_idempotency_keys WHERE created_at < \(cutoff) ORDER BY created_at LIMIT \(limit)

@@ -312,14 +312,6 @@ public enum WorkOrders {
     /// active lead assignment's id (events and timers refer to it).
     private static func writeAssignments(before: Assignment?, after: Assignment?, orderId: UUID, at now: Date,
                                          basis: String?, on connection: PostgresConnection) throws -> Int64? {
-        // The active lead assignment's row, read only when an assignment stays: a first dispatch
-        // has none to look up. `before` says so reliably: it was read at the version the order's
-        // update just matched, and every change of assignments moves that version.
-        func activeLead() throws -> Int64? {
-            try connection.query("""
-                SELECT id FROM assignments WHERE work_order_id = \(orderId) AND active AND role = 'lead'
-                """).first?.decode("id", as: Int64.self)
-        }
         switch (before, after) {
         case (nil, nil):
             return nil
@@ -350,7 +342,13 @@ public enum WorkOrders {
             }
             return id
         case (_?, let a?):
-            guard let activeLead = try activeLead() else { return nil }
+            // Looked up only here, where an assignment stays: `before` says one exists (it was read
+            // at the version the order's update just matched, and every change of assignments
+            // moves that version), and a first dispatch has none to look up.
+            let activeLead = try connection.query("""
+                SELECT id FROM assignments WHERE work_order_id = \(orderId) AND active AND role = 'lead'
+                """).first?.decode("id", as: Int64.self)
+            guard let activeLead else { return nil }
             try connection.execute("""
                 UPDATE assignments SET state = \(a.state.rawValue), reply_by = \(a.replyBy),
                     return_window_ends_at = \(a.returnWindowEnd), extensions = \(json(a.extensions)),
